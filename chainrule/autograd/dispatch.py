@@ -1,0 +1,146 @@
+"""apply(): the single door every primitive call goes through.
+
+Unwrap the inputs, run the primitive's NumPy forward, carry forward-mode tangents,
+record a Node when grad mode is on and an input requires grad, tell the observers.
+The common case -- nothing to record, no tangents, no observers -- stays short:
+per-op overhead is a feature we measure.
+"""
+import weakref
+
+import numpy as np
+
+from .modes import STATE
+from .node import Node
+
+_Tensor = None  # set by chainrule.tensor at import (the Tensor class)
+
+
+def apply(prim, *args, **params):
+    """Run ``prim`` on ``args`` and return a Tensor (an ndarray inside a no-record backward)."""
+    state = STATE
+    Tensor = _Tensor
+    if state.raw:
+        return prim.forward(*[a.data if isinstance(a, Tensor) else a for a in args], **params)
+    if state.levels and _has_tangents(args):
+        return _apply_with_tangents(prim, args, params)
+    record = False
+    arrays = []
+    for a in args:
+        if isinstance(a, Tensor):
+            arrays.append(a.data)
+            if a.requires_grad:
+                record = True
+        else:
+            arrays.append(a)
+    data = prim.forward(*arrays, **params)
+    out = Tensor.__new__(Tensor)
+    out.data = data if type(data) is np.ndarray else np.asarray(data)
+    if record and state.grad_enabled and prim.differentiable:
+        _record(prim, args, params, out)
+    if state.anomaly:
+        _check_forward(prim, out)
+    if state.observers:
+        for observer in state.observers:
+            observer.on_apply(prim, args, params, out)
+    return out
+
+
+def _record(prim, args, params, out):
+    Tensor = _Tensor
+    parents = []
+    versions = []
+    for a in args:
+        if isinstance(a, Tensor):
+            versions.append(a._version)
+            if a.requires_grad:
+                parents.append(a if a.node is None else a.node)
+                continue
+        else:
+            versions.append(None)
+        parents.append(None)
+    node = Node(prim, params, args, tuple(parents), tuple(versions))
+    if prim.needs_output:
+        node.out_data = out.data
+        node.out_ref = weakref.ref(out)
+    if STATE.anomaly:
+        node.site = user_site()
+    out.node = node
+    out.requires_grad = True
+
+
+def _has_tangents(args):
+    Tensor = _Tensor
+    for a in args:
+        if isinstance(a, Tensor) and a._tangents:
+            return True
+    return False
+
+
+def _apply_with_tangents(prim, args, params):
+    """Forward mode: handle the highest tangent level here, the lower ones by recursion.
+
+    The primal is computed with that level's tangents hidden (so lower levels and
+    reverse mode see it as usual); the output tangent is then computed by the
+    primitive's jvp rule on values that carry only lower levels -- which is what
+    keeps nested levels from ever mixing (no perturbation confusion).
+    """
+    Tensor = _Tensor
+    level = max(lv for a in args if isinstance(a, Tensor) and a._tangents for lv in a._tangents)
+    tangents = [a._tangents.get(level) if isinstance(a, Tensor) and a._tangents else None
+                for a in args]
+    hidden = {}
+    for a in args:
+        if isinstance(a, Tensor) and a._tangents and level in a._tangents and id(a) not in hidden:
+            hidden[id(a)] = (a, a._tangents)
+            rest = {lv: t for lv, t in a._tangents.items() if lv != level}
+            a._tangents = rest or None
+    try:
+        out = apply(prim, *args, **params)
+        if not prim.differentiable or all(t is None for t in tangents):
+            tangent_out = None
+        else:
+            tangent_out = prim.jvp(tuple(tangents), out, *args, **params)
+    finally:
+        for a, saved in hidden.values():
+            a._tangents = saved
+    if tangent_out is not None:
+        tangent_out = _fit_tangent(tangent_out, out)
+        out._tangents = dict(out._tangents or {})
+        out._tangents[level] = tangent_out
+        if out.node is not None and out.node.primitive is prim:
+            out.node.out_tangents = out._tangents
+    return out
+
+
+def _fit_tangent(tangent, out):
+    Tensor = _Tensor
+    if not isinstance(tangent, Tensor):
+        tangent = Tensor(np.asarray(tangent))
+    if tangent.dtype != out.dtype:
+        tangent = tangent.astype(out.dtype)
+    if tangent.shape != out.shape:
+        from ..ops.shape import broadcast_to
+        tangent = broadcast_to(tangent, out.shape)
+    return tangent
+
+
+def user_site():
+    """'file:line in function' of the innermost frame outside the chainrule package."""
+    import os
+    import sys
+    package_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frame = sys._getframe(1)
+    while frame is not None:
+        filename = os.path.abspath(frame.f_code.co_filename)
+        if not filename.startswith(package_dir + os.sep):
+            return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
+        frame = frame.f_back
+    return "<unknown>"
+
+
+def _check_forward(prim, out):
+    data = out.data
+    if data.dtype.kind == "f" and np.isnan(data).any():
+        raise FloatingPointError(
+            f"detect_anomaly: {prim.name} returned NaN in its output (shape {data.shape}), "
+            f"created at {user_site()}")

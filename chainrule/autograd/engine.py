@@ -1,0 +1,332 @@
+"""backward(): reverse topological order, gradient accumulation at branches, and every shared chore.
+
+The engine knows nothing of ops. It walks Nodes iteratively (a 100,000-op chain
+works), calls each primitive's vjp, fits every gradient to its input (sums the
+broadcast axes, casts the dtype) and adds gradients that meet at a branch. With
+``create_graph=False`` the rules run directly on ndarrays (nothing is recorded);
+with ``create_graph=True`` they run on Tensors with recording on, so the backward
+pass is itself a graph -- that is all higher order needs.
+"""
+import numpy as np
+
+from .modes import STATE
+from .node import Node
+
+_Tensor = None  # set by chainrule.tensor
+# Differentiable helpers the ops package registers (the engine never imports an op):
+# sum_to(grad, shape), broadcast_to(grad, shape), astype(grad, dtype), add(a, b)
+OPS = {}
+
+
+def _np_fit(grad, shape, dtype):
+    if type(grad) is not np.ndarray:
+        grad = np.asarray(grad)
+    if grad.shape != shape:
+        grad = _np_sum_to(grad, shape)
+    if grad.dtype != dtype:
+        grad = grad.astype(dtype)
+    return grad
+
+
+def _np_sum_to(grad, shape):
+    lead = grad.ndim - len(shape)
+    if lead >= 0:
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
+        if axes:
+            grad = grad.sum(axis=axes, keepdims=True)
+            if lead:
+                grad = grad.reshape(grad.shape[lead:])
+    if grad.shape != shape:
+        grad = np.broadcast_to(grad, shape)
+    return grad
+
+
+def _graph_fit(grad, shape, dtype):
+    Tensor = _Tensor
+    if not isinstance(grad, Tensor):
+        grad = Tensor(np.asarray(grad))
+    if grad.shape != shape:
+        grad = OPS["sum_to"](grad, shape)
+    if grad.dtype != dtype:
+        grad = OPS["astype"](grad, dtype)
+    return grad
+
+
+def _meta(x):
+    """(shape, dtype) of an input the gradient must match."""
+    if isinstance(x, (_Tensor, np.ndarray)):
+        return x.shape, x.dtype
+    return (), np.result_type(x)
+
+
+def _freed_error(node):
+    return RuntimeError(
+        f"{node.name}: trying to backward through the graph a second time (or directly access "
+        f"saved values after they have already been freed). Saved intermediate values of the "
+        f"graph are freed when you call .backward() or autograd.grad(). Specify "
+        f"retain_graph=True if you need to backward through the graph a second time.")
+
+
+def _check_versions(node):
+    prim = node.primitive
+    if prim.needs_inputs:
+        Tensor = _Tensor
+        for i, (x, version) in enumerate(zip(node.inputs, node.versions)):
+            if isinstance(x, Tensor) and x._version != version:
+                raise RuntimeError(
+                    f"{prim.name}: one of the variables needed for gradient computation has been "
+                    f"modified by an inplace operation: input {i}, a tensor of shape "
+                    f"{tuple(x.shape)} and dtype {x.dtype}, is at version {x._version}; expected "
+                    f"version {version} instead.")
+    if prim.needs_output and node.out_ref is not None:
+        out = node.out_ref()
+        if out is not None and out._version != 0:
+            raise RuntimeError(
+                f"{prim.name}: one of the variables needed for gradient computation has been "
+                f"modified by an inplace operation: its output, a tensor of shape "
+                f"{tuple(out.shape)} and dtype {out.dtype}, is at version {out._version}; "
+                f"expected version 0 instead.")
+
+
+def _check_grad(node, grad):
+    data = grad.data if isinstance(grad, _Tensor) else np.asarray(grad)
+    if data.dtype.kind == "f" and not np.isfinite(data).all():
+        what = "NaN" if np.isnan(data).any() else "Inf"
+        site = node.site or "<unknown> (enable detect_anomaly before the forward pass to record it)"
+        raise FloatingPointError(
+            f"detect_anomaly: the backward of {node.name} returned {what} in a gradient; "
+            f"the {node.name} was created at {site}")
+
+
+def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=None,
+             allow_unused=False):
+    """Backpropagate ``root_grads`` from ``roots``.
+
+    inputs=None: accumulate into the ``.grad`` of every leaf reached (Tensor.backward).
+    inputs=[tensors]: return their gradients (None where unreached), touching no ``.grad``.
+    """
+    Tensor = _Tensor
+    raw = not create_graph
+    buffers = {}        # Node -> accumulated gradient of its output
+    owned = set()       # ids of buffers this pass allocated (safe to add into in place)
+    leaf_grads = {}     # id(leaf) -> [leaf, gradient]
+
+    def accumulate(store, key, grad, holder):
+        if key not in store:
+            store[key] = grad if holder is None else [holder, grad]
+            return
+        if holder is None:
+            old = store[key]
+        else:
+            old = store[key][1]
+        if raw:
+            if id(old) in owned:
+                old += grad
+                new = old
+            else:
+                new = old + grad
+                owned.add(id(new))
+        else:
+            new = OPS["add"](old, grad)
+        if holder is None:
+            store[key] = new
+        else:
+            store[key][1] = new
+
+    # Targets of autograd.grad: leaves by identity, non-leaves by their node.
+    capture_nodes = {}
+    target_leaves = None
+    if inputs is not None:
+        target_leaves = set()
+        for t in inputs:
+            if t.node is None:
+                target_leaves.add(id(t))
+            else:
+                capture_nodes[t.node] = None
+
+    # Seed.
+    start = []
+    for root, grad in zip(roots, root_grads):
+        if raw:
+            grad = np.array(_np_fit(grad, root.shape, root.dtype))  # a copy: never alias the caller's array
+        else:
+            grad = _graph_fit(grad, root.shape, root.dtype)
+        if root.node is None:
+            if root.requires_grad:
+                accumulate(leaf_grads, id(root), grad, root)
+        else:
+            accumulate(buffers, root.node, grad, None)
+            start.append(root.node)
+
+    # Discover the graph (iteratively) and count, for each node, the consumers that feed it.
+    order = _discover(start)
+    if inputs is not None:
+        order = _prune(order, capture_nodes, target_leaves)
+    deps = {}
+    for node in order:
+        for p in set(p for p in node.parents if type(p) is Node):
+            if p in order:
+                deps[p] = deps.get(p, 0) + 1
+    ready = [n for n in dict.fromkeys(start) if deps.get(n, 0) == 0 and n in order]
+
+    observers = STATE.observers
+    prev_raw, prev_enabled = STATE.raw, STATE.grad_enabled
+    STATE.raw, STATE.grad_enabled = raw, create_graph
+    try:
+        while ready:
+            node = ready.pop()
+            grad = buffers.pop(node, None)
+            parents = node.parents
+            if grad is None:  # nothing flowed here (e.g. only through integer paths)
+                _release_deps(node, parents, order, deps, ready)
+                continue
+            if node.freed:
+                raise _freed_error(node)
+            if node.hooks:
+                grad = _run_hooks(node.hooks, grad, raw)
+            if node.retained is not None:
+                kept = node.retained()
+                if kept is not None:
+                    value = Tensor(np.array(grad)) if raw else grad
+                    kept.grad = value if kept.grad is None else kept.grad + value
+            if node in capture_nodes:
+                capture_nodes[node] = grad
+            _check_versions(node)
+            prim = node.primitive
+            needs = tuple(
+                p is not None and (p in order if type(p) is Node
+                                   else target_leaves is None or id(p) in target_leaves)
+                for p in parents)
+            node_inputs = node.inputs
+            if raw:
+                out = node.out_data
+                args = [x.data if isinstance(x, Tensor) else x for x in node_inputs]
+            else:
+                out = None
+                if prim.needs_output:
+                    out = Tensor(node.out_data)
+                    out.node, out.requires_grad = node, True
+                    out._tangents = node.out_tangents
+                args = node_inputs
+            grads = prim.vjp(needs, grad, out, *args, **node.params) if any(needs) else ()
+            if observers:
+                for observer in observers:
+                    observer.on_backward(node, grad, grads)
+            for x, p, g, wanted in zip(node_inputs, parents, grads, needs):
+                if not wanted or g is None:
+                    continue
+                shape, dtype = _meta(x)
+                g = _np_fit(g, shape, dtype) if raw else _graph_fit(g, shape, dtype)
+                if STATE.anomaly:
+                    _check_grad(node, g)
+                if type(p) is Node:
+                    accumulate(buffers, p, g, None)
+                else:
+                    accumulate(leaf_grads, id(p), g, p)
+            _release_deps(node, parents, order, deps, ready)
+            if not retain_graph:
+                node.release()
+    finally:
+        STATE.raw, STATE.grad_enabled = prev_raw, prev_enabled
+
+    handed = set()
+
+    def as_tensor(g):
+        if raw:
+            if type(g) is not np.ndarray or g.base is not None or not g.flags.writeable \
+                    or id(g) in handed:
+                g = np.array(g)
+            handed.add(id(g))
+            return Tensor(g)
+        return g
+
+    if inputs is None:
+        for leaf, g in leaf_grads.values():
+            g = as_tensor(g)
+            if leaf._hooks:
+                g = _run_hooks(leaf._hooks, g, False)
+            if leaf.grad is None:
+                leaf.grad = g
+            elif create_graph or leaf.grad.requires_grad or leaf.grad.shape != g.shape:
+                leaf.grad = leaf.grad + g
+            else:
+                leaf.grad.data += g.data
+                leaf.grad._version += 1
+        return None
+
+    results = []
+    for t in inputs:
+        if t.node is None:
+            entry = leaf_grads.get(id(t))
+            g = None if entry is None else entry[1]
+        else:
+            g = capture_nodes.get(t.node)
+        if g is not None:
+            g = as_tensor(g)
+            if t.node is None and t._hooks:
+                g = _run_hooks(t._hooks, g, False)
+        elif not allow_unused:
+            raise RuntimeError(
+                "autograd.grad: one of the differentiated Tensors (shape "
+                f"{tuple(t.shape)}) appears to not have been used in the graph. Set "
+                "allow_unused=True if this is the desired behavior.")
+        results.append(g)
+    return tuple(results)
+
+
+def _release_deps(node, parents, order, deps, ready):
+    seen = set()
+    for p in parents:
+        if type(p) is Node and p in order and id(p) not in seen:
+            seen.add(id(p))
+            deps[p] -= 1
+            if deps[p] == 0:
+                ready.append(p)
+
+
+def _run_hooks(hooks, grad, raw):
+    Tensor = _Tensor
+    value = Tensor(np.asarray(grad)) if raw else grad
+    for hook in hooks:
+        result = hook(value)
+        if result is not None:
+            value = result
+    return value.data if raw else value
+
+
+def _discover(start):
+    """Every node reachable from ``start`` (an insertion-ordered dict used as a set)."""
+    seen = dict.fromkeys(start)
+    stack = list(seen)
+    while stack:
+        node = stack.pop()
+        for p in node.parents:
+            if type(p) is Node and p not in seen:
+                seen[p] = None
+                stack.append(p)
+    return seen
+
+
+def _prune(order, capture_nodes, target_leaves):
+    """Keep only the nodes from which some target is reachable (autograd.grad does no more work)."""
+    # Visit in an order where parents come after children: reverse creation order.
+    nodes = sorted(order, key=lambda n: n.seq)
+    useful = {}
+    for node in nodes:  # parents have smaller seq than their consumers
+        reaches = node in capture_nodes
+        if not reaches:
+            for p in node.parents:
+                if p is None:
+                    continue
+                if type(p) is Node:
+                    if p in useful:
+                        reaches = True
+                        break
+                elif id(p) in target_leaves:
+                    reaches = True
+                    break
+        if reaches:
+            useful[node] = None
+    # Captured nodes need not propagate further unless something below them is wanted.
+    return useful

@@ -1,0 +1,198 @@
+"""cr.Function: PyTorch-style custom operators, as an adapter onto the Primitive contract.
+
+``forward(ctx, *inputs)`` runs with no graph recorded; ``backward(ctx, *grads)``
+returns one gradient (or None) per input; an optional ``jvp(ctx, *tangents)``
+gives forward mode. Without ``jvp``, forward mode is derived by transposing the
+VJP (it costs one backward pass and one double-backward pass per call, and needs
+``backward`` written with differentiable chainrule ops).
+"""
+import numpy as np
+
+from . import dispatch
+from .dispatch import apply
+from .modes import STATE
+from .primitive import Primitive
+
+__all__ = ["Function", "FunctionCtx"]
+
+
+class FunctionCtx:
+    """The ``ctx`` of a custom Function: attributes set in forward are visible in backward and jvp."""
+
+    def __init__(self):
+        self._saved = ()
+        self.needs_input_grad = ()
+        self.non_differentiable = ()
+        self.materialize_grads = True
+
+    def save_for_backward(self, *tensors):
+        """Keep tensors (inputs, outputs or intermediates) for backward."""
+        self._saved = tensors
+
+    @property
+    def saved_tensors(self):
+        """What ``save_for_backward`` stored (inputs and outputs stay connected for double backward)."""
+        if self._saved is None:
+            raise RuntimeError("Trying to backward through the graph a second time: the saved "
+                               "tensors of this Function were freed; use retain_graph=True")
+        mapping = getattr(self, "_graph_values", None)
+        if mapping:
+            return tuple(mapping.get(id(t), t) for t in self._saved)
+        return tuple(self._saved)
+
+    def mark_non_differentiable(self, *tensors):
+        self.non_differentiable = tensors
+
+    def set_materialize_grads(self, value):
+        self.materialize_grads = bool(value)
+
+
+class _FunctionPrimitive(Primitive):
+    """Adapts a Function subclass to forward / vjp / jvp."""
+
+    needs_inputs = True
+    needs_output = True
+
+    def __init__(self, cls):
+        self.cls = cls
+        self.name = cls.__name__
+
+    def forward(self, *arrays, ctx, n_outputs_box):
+        Tensor = dispatch._Tensor
+        wrapped = [Tensor._wrap(a) if isinstance(a, np.ndarray) else a for a in arrays]
+        prev = STATE.grad_enabled
+        STATE.grad_enabled = False
+        try:
+            result = self.cls.forward(ctx, *wrapped)
+        finally:
+            STATE.grad_enabled = prev
+        ctx._input_wrappers = wrapped
+        if isinstance(result, tuple):
+            outs = [r if isinstance(r, Tensor) else Tensor(r) for r in result]
+            n_outputs_box.append([(o.shape, o.dtype) for o in outs])
+            ctx._outputs = outs
+            dtype = np.result_type(*[o.dtype for o in outs])
+            return np.concatenate([o.data.astype(dtype).ravel() for o in outs])
+        out = result if isinstance(result, Tensor) else Tensor(np.asarray(result))
+        n_outputs_box.append(None)
+        ctx._outputs = [out]
+        return out.data
+
+    def _graph_values(self, ctx, inputs, out):
+        """Map the tensors forward saw to the graph's own values (for differentiable backward)."""
+        mapping = {}
+        for wrapper, x in zip(ctx._input_wrappers, inputs):
+            if isinstance(x, dispatch._Tensor):
+                mapping[id(wrapper)] = x
+        if out is not None and len(ctx._outputs) == 1:
+            mapping[id(ctx._outputs[0])] = out
+        return mapping
+
+    def _split(self, value, layout):
+        from ..ops.indexing import getitem
+        from ..ops.shape import reshape
+        parts, start = [], 0
+        for shape, _dtype in layout:
+            n = int(np.prod(shape))
+            parts.append(reshape(getitem(value, (slice(start, start + n),)), shape))
+            start += n
+        return parts
+
+    def vjp(self, needs, grad, out, *inputs, ctx, n_outputs_box):
+        Tensor = dispatch._Tensor
+        raw = STATE.raw
+        layout = n_outputs_box[0]
+        if raw:
+            grad = Tensor._wrap(np.asarray(grad))
+            inputs = [Tensor._wrap(x) if isinstance(x, np.ndarray) else x for x in inputs]
+        ctx.needs_input_grad = tuple(needs)
+        ctx._graph_values = None if raw else self._graph_values(ctx, inputs, out)
+        prev_raw = STATE.raw
+        STATE.raw = False
+        try:
+            if layout is None:
+                grads = self.cls.backward(ctx, grad)
+            else:
+                grads = self.cls.backward(ctx, *self._split(grad, layout))
+        finally:
+            STATE.raw = prev_raw
+        if not isinstance(grads, tuple):
+            grads = (grads,)
+        if len(grads) != len(inputs):
+            raise RuntimeError(f"{self.name}.backward returned {len(grads)} gradients but "
+                               f"forward took {len(inputs)} inputs (return None for inputs "
+                               "that need no gradient)")
+        if raw:
+            grads = tuple(None if g is None else np.asarray(g.data if isinstance(g, Tensor) else g)
+                          for g in grads)
+        return grads
+
+    def jvp(self, tangents, out, *inputs, ctx, n_outputs_box):
+        Tensor = dispatch._Tensor
+        layout = n_outputs_box[0]
+        if hasattr(self.cls, "jvp") and self.cls.jvp is not Function.jvp:
+            filled = [t if t is not None else _zeros_like(x) for t, x in zip(tangents, inputs)]
+            result = self.cls.jvp(ctx, *filled)
+            if layout is not None:
+                from ..ops.shape import concatenate, reshape
+                result = concatenate([reshape(r, (-1,)) for r in result])
+            return result
+        # Derive J t from the VJP: u -> J^T u is linear, so its VJP applied to t is J t.
+        from .. import creation
+        from .engine import backward
+        from .modes import enable_grad
+        with enable_grad():
+            u = creation.zeros(out.shape, dtype=out.dtype, requires_grad=True)
+            grads = self.vjp(tuple(t is not None for t in tangents), u, out, *inputs, ctx=ctx,
+                             n_outputs_box=n_outputs_box)
+            pairs = [(g, t) for g, t in zip(grads, tangents) if g is not None and t is not None]
+            if not pairs:
+                return None
+            from ..ops.reductions import sum as sum_
+            total = None
+            for g, t in pairs:
+                term = sum_(g * t)
+                total = term if total is None else total + term
+            if not total.requires_grad:
+                return None
+            (result,) = backward([total], [np.ones((), dtype=total.dtype)], retain_graph=True,
+                                 create_graph=True, inputs=[u], allow_unused=True)
+        return result
+
+
+def _zeros_like(x):
+    from .. import creation
+    return creation.zeros_like(x)
+
+
+class Function:
+    """Base class of custom differentiable operators (see the module docstring)."""
+
+    _primitive = None
+
+    @staticmethod
+    def forward(ctx, *args):
+        raise NotImplementedError("a Function subclass must define forward(ctx, *args)")
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise NotImplementedError("a Function subclass must define backward(ctx, *grads)")
+
+    @staticmethod
+    def jvp(ctx, *tangents):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args):
+        """Run the operator: records one node whose backward is ``cls.backward``."""
+        prim = cls.__dict__.get("_primitive")
+        if prim is None:
+            prim = _FunctionPrimitive(cls)
+            cls._primitive = prim
+        ctx = FunctionCtx()
+        box = []
+        out = apply(prim, *args, ctx=ctx, n_outputs_box=box)
+        layout = box[0] if box else None
+        if layout is None:
+            return out
+        return tuple(prim._split(out, layout))

@@ -1,0 +1,117 @@
+"""Global autodiff state and the modes that change it: no_grad, enable_grad, detect_anomaly."""
+import functools
+import threading
+
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
+           "is_anomaly_enabled"]
+
+
+class _State(threading.local):
+    """Everything the dispatcher and the engine read on every call, in one place.
+
+    grad_enabled  record graph nodes (reverse mode)?
+    raw           inside a backward pass that records nothing: derivative rules run
+                  directly on ndarrays (no Tensor wrapping, no nodes)
+    levels        number of forward-mode levels currently open (0: no tangents anywhere)
+    anomaly       detect_anomaly is on
+    observers     objects told about every apply and every backward step (explain, viz)
+    """
+
+    def __init__(self):
+        self.grad_enabled = True
+        self.raw = False
+        self.levels = 0
+        self.anomaly = False
+        self.observers = []
+
+
+STATE = _State()
+
+
+class _GradMode:
+    """Context manager and decorator that sets grad mode for its extent."""
+
+    enabled = True
+
+    def __enter__(self):
+        self._prev = STATE.grad_enabled
+        self._prev_raw = STATE.raw
+        STATE.grad_enabled = self.enabled
+        STATE.raw = False
+        return self
+
+    def __exit__(self, *exc):
+        STATE.grad_enabled = self._prev
+        STATE.raw = self._prev_raw
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """Record no graph inside the block: ``with cr.no_grad(): ...`` or ``@cr.no_grad()``."""
+
+    enabled = False
+
+
+class enable_grad(_GradMode):
+    """Record the graph inside the block, even within ``no_grad``."""
+
+    enabled = True
+
+
+class set_grad_enabled(_GradMode):
+    """``with cr.set_grad_enabled(flag):`` -- grad mode on or off for the block."""
+
+    def __init__(self, mode):
+        self.enabled = bool(mode)
+
+    def __call__(self, fn):
+        mode = self.enabled
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+def is_grad_enabled():
+    """True when operations on tensors that require grad are recorded."""
+    return STATE.grad_enabled
+
+
+class detect_anomaly:
+    """Check every forward output for NaN and every backward gradient for NaN/Inf.
+
+    The ``FloatingPointError`` raised names the op and the file and line of user
+    code that created it. Slows everything down: a debugging tool.
+    """
+
+    def __init__(self, check_nan=True):
+        self.check_nan = check_nan
+
+    def __enter__(self):
+        self._prev = STATE.anomaly
+        STATE.anomaly = self.check_nan
+        return self
+
+    def __exit__(self, *exc):
+        STATE.anomaly = self._prev
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with detect_anomaly(self.check_nan):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+def is_anomaly_enabled():
+    return STATE.anomaly

@@ -1,0 +1,48 @@
+"""Node: one recorded application of a primitive. Knows nothing of any specific op."""
+import itertools
+
+_counter = itertools.count()
+
+
+class Node:
+    """A vertex of the computation graph: the primitive applied, to what, and what backward needs.
+
+    inputs    the arguments as given (Tensors, ndarrays, Python scalars); the rules read them
+    parents   per input: the producing Node, the leaf Tensor that requires grad, or None
+    versions  per input: the Tensor's version when recorded (checked before the rules read it)
+    out_data  the output array, kept only when the primitive's rules read the output
+    """
+
+    __slots__ = ("primitive", "params", "inputs", "parents", "versions", "out_data", "out_ref",
+                 "out_version", "out_tangents", "hooks", "retained", "site", "freed", "seq",
+                 "__weakref__")
+
+    def __init__(self, primitive, params, inputs, parents, versions):
+        self.primitive = primitive
+        self.params = params
+        self.inputs = inputs
+        self.parents = parents
+        self.versions = versions
+        self.out_data = None
+        self.out_ref = None
+        self.out_version = 0
+        self.out_tangents = None
+        self.hooks = None
+        self.retained = None
+        self.site = None
+        self.freed = False
+        self.seq = next(_counter)
+
+    @property
+    def name(self):
+        return self.primitive.name
+
+    def release(self):
+        """Drop everything backward needed (after a backward without retain_graph)."""
+        self.inputs = None
+        self.out_data = None
+        self.out_tangents = None
+        self.freed = True
+
+    def __repr__(self):
+        return f"<Node {self.primitive.name} #{self.seq}>"

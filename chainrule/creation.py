@@ -1,0 +1,155 @@
+"""Creating tensors: tensor(), zeros/ones/full/empty(_like), arange, linspace, eye, rand/randn/randint."""
+import numpy as np
+
+from . import dtypes
+from .random import generator
+from .tensor import Tensor
+
+__all__ = ["tensor", "as_tensor", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
+           "full_like", "empty_like", "arange", "linspace", "eye", "rand", "randn", "randint",
+           "from_numpy", "rand_like", "randn_like", "identity_matrix"]
+
+
+def tensor(data, dtype=None, requires_grad=False):
+    """A new Tensor holding a copy of ``data`` (floats -> default dtype, ints -> int64)."""
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+
+
+def as_tensor(data, dtype=None):
+    """``data`` as a Tensor, without copying when it already is one (or an ndarray of that dtype)."""
+    if isinstance(data, Tensor):
+        return data if dtype is None or data.dtype == np.dtype(dtype) else data.astype(dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or data.dtype == np.dtype(dtype)):
+        return Tensor._wrap(data)
+    return Tensor(data, dtype=dtype)
+
+
+def as_tensor_like(x):
+    """A Tensor for x (Tensors pass through; arrays are wrapped without copying)."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, np.ndarray):
+        return Tensor._wrap(x)
+    return Tensor(x)
+
+
+def from_numpy(array):
+    """A Tensor sharing memory with ``array``."""
+    return Tensor._wrap(np.asarray(array))
+
+
+def _shape(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def _float(dtype):
+    return dtypes.get_default_dtype() if dtype is None else np.dtype(dtype)
+
+
+def _make(array, requires_grad):
+    t = Tensor._wrap(array)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def zeros(*shape, dtype=None, requires_grad=False):
+    """A tensor of zeros, ``zeros(2, 3)`` or ``zeros((2, 3))`` (default float dtype)."""
+    return _make(np.zeros(_shape(shape), dtype=_float(dtype)), requires_grad)
+
+
+def ones(*shape, dtype=None, requires_grad=False):
+    return _make(np.ones(_shape(shape), dtype=_float(dtype)), requires_grad)
+
+
+def empty(*shape, dtype=None, requires_grad=False):
+    return _make(np.empty(_shape(shape), dtype=_float(dtype)), requires_grad)
+
+
+def full(shape, fill_value, dtype=None, requires_grad=False):
+    """A tensor of ``shape`` filled with ``fill_value`` (a float fill gives the default float dtype)."""
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    if dtype is None:
+        if isinstance(fill_value, bool):
+            dtype = np.bool_
+        elif isinstance(fill_value, int):
+            dtype = np.int64
+        else:
+            dtype = dtypes.get_default_dtype()
+    return _make(np.full(shape, fill_value, dtype=dtype), requires_grad)
+
+
+def _like(x, dtype):
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    return data.shape, (data.dtype if dtype is None else np.dtype(dtype))
+
+
+def zeros_like(x, dtype=None, requires_grad=False):
+    shape, dt = _like(x, dtype)
+    return _make(np.zeros(shape, dtype=dt), requires_grad)
+
+
+def ones_like(x, dtype=None, requires_grad=False):
+    shape, dt = _like(x, dtype)
+    return _make(np.ones(shape, dtype=dt), requires_grad)
+
+
+def empty_like(x, dtype=None, requires_grad=False):
+    shape, dt = _like(x, dtype)
+    return _make(np.empty(shape, dtype=dt), requires_grad)
+
+
+def full_like(x, fill_value, dtype=None, requires_grad=False):
+    shape, dt = _like(x, dtype)
+    return _make(np.full(shape, fill_value, dtype=dt), requires_grad)
+
+
+def arange(start, stop=None, step=1, dtype=None, requires_grad=False):
+    """np.arange; integer arguments give int64, float arguments the default float dtype."""
+    if stop is None:
+        start, stop = 0, start
+    if dtype is None:
+        is_int = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
+        dtype = np.int64 if is_int else dtypes.get_default_dtype()
+    return _make(np.arange(start, stop, step, dtype=dtype), requires_grad)
+
+
+def linspace(start, stop, num=50, endpoint=True, dtype=None, requires_grad=False):
+    return _make(np.linspace(start, stop, num, endpoint=endpoint, dtype=_float(dtype)), requires_grad)
+
+
+def eye(n, m=None, k=0, dtype=None, requires_grad=False):
+    return _make(np.eye(n, m, k, dtype=_float(dtype)), requires_grad)
+
+
+identity_matrix = eye
+
+
+def rand(*shape, dtype=None, requires_grad=False):
+    """Uniform [0, 1) samples from the seeded generator (``cr.manual_seed``)."""
+    return _make(generator().random(_shape(shape)).astype(_float(dtype)), requires_grad)
+
+
+def randn(*shape, dtype=None, requires_grad=False):
+    """Standard normal samples from the seeded generator."""
+    return _make(generator().standard_normal(_shape(shape)).astype(_float(dtype)), requires_grad)
+
+
+def randint(low, high=None, size=(), dtype=np.int64):
+    """Integers in [low, high) from the seeded generator, int64."""
+    if high is None:
+        low, high = 0, low
+    size = (size,) if isinstance(size, int) else tuple(size)
+    return Tensor._wrap(generator().integers(low, high, size=size).astype(dtype))
+
+
+def rand_like(x, dtype=None):
+    shape, dt = _like(x, dtype)
+    return Tensor._wrap(generator().random(shape).astype(dt))
+
+
+def randn_like(x, dtype=None):
+    shape, dt = _like(x, dtype)
+    return Tensor._wrap(generator().standard_normal(shape).astype(dt))

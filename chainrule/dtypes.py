@@ -1,0 +1,54 @@
+"""The default float dtype and the weak typing of Python scalars."""
+import numpy as np
+
+__all__ = ["set_default_dtype", "get_default_dtype", "float16", "float32", "float64", "int8",
+           "int16", "int32", "int64", "uint8", "bool_"]
+
+float16, float32, float64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
+int8, int16, int32, int64 = np.dtype(np.int8), np.dtype(np.int16), np.dtype(np.int32), np.dtype(np.int64)
+uint8, bool_ = np.dtype(np.uint8), np.dtype(np.bool_)
+
+_default = [float32]
+
+
+def set_default_dtype(dtype):
+    """Set the dtype of Python floats, creation functions and new nn parameters (float32 or float64)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"set_default_dtype: expected a floating dtype (float32 or float64), got {dtype}")
+    _default[0] = dtype
+
+
+def get_default_dtype():
+    """The default float dtype (``float32`` unless changed)."""
+    return _default[0]
+
+
+def is_floating(dtype):
+    return dtype.kind == "f"
+
+
+def to_dtype(dtype):
+    """Normalise a user's dtype argument (None, a NumPy dtype, a type, a string)."""
+    return None if dtype is None else np.dtype(dtype)
+
+
+def array_from_data(data, dtype=None):
+    """An ndarray for ``cr.tensor(data)``: floats become the default dtype, ints int64, bools bool.
+
+    An ndarray keeps its own dtype unless ``dtype`` is given.
+    """
+    if dtype is not None:
+        return np.array(data, dtype=np.dtype(dtype))
+    if isinstance(data, np.ndarray):
+        return data.copy()
+    if isinstance(data, np.generic):
+        return np.array(data)
+    arr = np.array(data)
+    if arr.dtype.kind == "f" and arr.dtype != _default[0]:
+        arr = arr.astype(_default[0])
+    elif arr.dtype.kind in "iu" and arr.dtype != int64 and not isinstance(data, np.ndarray):
+        arr = arr.astype(int64)
+    elif arr.dtype.kind == "O":
+        raise TypeError(f"tensor: cannot make a numeric array from {type(data).__name__} data")
+    return arr

@@ -1,0 +1,211 @@
+"""Numerically careful primitives: sigmoid, logaddexp, softplus, relu, erf, softmax, log_softmax."""
+import math
+
+import numpy as np
+
+from ..autograd.primitive import Primitive, binary, make_op, unary
+from ._util import data_of, normalize_axes
+from .elementwise import exp, multiply, negative, where
+
+_LN2 = math.log(2.0)
+
+
+def _sigmoid(x):
+    # Never exponentiate a large positive number: e = exp(-|x|) <= 1.
+    x = np.asarray(x)
+    if x.dtype.kind != "f":
+        from ..dtypes import get_default_dtype
+        x = x.astype(get_default_dtype())
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+sigmoid = unary("sigmoid", _sigmoid, lambda x, out: out * (1 - out), uses=("out",),
+                doc="1 / (1 + exp(-x)), stable for large |x|")
+logistic = sigmoid
+
+
+def _relu(x):
+    return np.maximum(x, 0)
+
+
+relu = unary("relu", _relu, lambda x, out: data_of(out) > 0, uses=("out",),
+             doc="max(x, 0); relu'(0) = 0 (API.md §2; as PyTorch)")
+
+
+def _softplus(x):
+    return np.logaddexp(0, x).astype(np.asarray(x).dtype, copy=False) \
+        if np.asarray(x).dtype.kind == "f" else np.logaddexp(0, x)
+
+
+softplus = unary("softplus", _softplus, lambda x, out: sigmoid(x), uses=("x",),
+                 doc="log(1 + exp(x)), stable for large |x|")
+
+logaddexp = binary("logaddexp", np.logaddexp,
+                   d_dx=lambda x, y, out: exp(x - out), d_dy=lambda x, y, out: exp(y - out),
+                   doc="log(exp(x) + exp(y)) without overflow")
+logaddexp2 = binary("logaddexp2", np.logaddexp2,
+                    d_dx=lambda x, y, out: 2 ** (x - out), d_dy=lambda x, y, out: 2 ** (y - out),
+                    doc="log2(2**x + 2**y) without overflow")
+
+
+# --------------------------------------------------------------------------- erf
+# W. J. Cody's rational Chebyshev approximations (Math. Comp. 1969), accurate to
+# float64 precision on the whole line.
+_A = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02,
+      3.20937758913846947e03, 1.85777706184603153e-1)
+_B = (2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03,
+      2.84423683343917062e03)
+_C = (5.64188496988670089e-1, 8.88314979438837594e00, 6.61191906371416295e01,
+      2.98635138197400131e02, 8.81952221241769090e02, 1.71204761263407058e03,
+      2.05107837782607147e03, 1.23033935479799725e03, 2.15311535474403846e-8)
+_D = (1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02,
+      1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03,
+      3.43936767414372164e03, 1.23033935480374942e03)
+_P = (3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1,
+      1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2)
+_Q = (2.56852019228982242e00, 1.87295284992346725e00, 5.27905102951428412e-1,
+      6.05183413124413191e-2, 2.33520497626869185e-3)
+_SQRPI = 5.6418958354775628695e-1  # 1 / sqrt(pi)
+
+
+def _erf(x):
+    x = np.asarray(x)
+    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+    xd = x.astype(np.float64)
+    y = np.abs(xd)
+    result = np.empty_like(xd)
+    small = y <= 0.46875
+    mid = (y > 0.46875) & (y <= 4.0)
+    large = y > 4.0
+    if small.any():
+        ys = y[small]
+        z = ys * ys
+        num = _A[4] * z
+        den = z
+        for i in range(3):
+            num = (num + _A[i]) * z
+            den = (den + _B[i]) * z
+        result[small] = xd[small] * (num + _A[3]) / (den + _B[3])
+    if mid.any():
+        ym = y[mid]
+        num = _C[8] * ym
+        den = ym
+        for i in range(7):
+            num = (num + _C[i]) * ym
+            den = (den + _D[i]) * ym
+        erfc = (num + _C[7]) / (den + _D[7])
+        erfc *= np.exp(-ym * ym)
+        result[mid] = np.sign(xd[mid]) * (1.0 - erfc)
+    if large.any():
+        yl = y[large]
+        z = 1.0 / (yl * yl)
+        num = _P[5] * z
+        den = z
+        for i in range(4):
+            num = (num + _P[i]) * z
+            den = (den + _Q[i]) * z
+        erfc = z * (num + _P[4]) / (den + _Q[4])
+        erfc = (_SQRPI - erfc) / yl
+        erfc *= np.exp(-yl * yl)
+        result[large] = np.sign(xd[large]) * (1.0 - erfc)
+    nan = np.isnan(xd)
+    if nan.any():
+        result[nan] = np.nan
+    return result.astype(dtype, copy=False)
+
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+erf = unary("erf", _erf, lambda x, out: _TWO_OVER_SQRT_PI * exp(negative(x * x)), uses=("x",),
+            doc="the error function 2/sqrt(pi) * integral_0^x exp(-t^2) dt")
+
+
+# --------------------------------------------------------------------------- softmax family
+def _axis(axis, ndim):
+    return normalize_axes(axis, ndim, "softmax")
+
+
+class _LogSoftmax(Primitive):
+    """log_softmax(x, axis) = x - logsumexp(x, axis); vjp = grad - softmax * sum(grad)."""
+
+    name = "log_softmax"
+    needs_inputs = False
+    needs_output = True
+
+    def forward(self, x, axis=-1):
+        shifted = x - np.max(x, axis=axis, keepdims=True)
+        return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+    def vjp(self, needs, grad, out, x, axis=-1):
+        from .reductions import sum as sum_
+        return (grad - exp(out) * sum_(grad, axis=axis, keepdims=True),)
+
+    def jvp(self, tangents, out, x, axis=-1):
+        from .reductions import sum as sum_
+        tangent = tangents[0]
+        return tangent - sum_(exp(out) * tangent, axis=axis, keepdims=True)
+
+
+class _Softmax(Primitive):
+    """softmax(x, axis) = exp(x - max) / sum; vjp = out * (grad - sum(grad * out))."""
+
+    name = "softmax"
+    needs_inputs = False
+    needs_output = True
+
+    def forward(self, x, axis=-1):
+        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        e /= np.sum(e, axis=axis, keepdims=True)
+        return e
+
+    def vjp(self, needs, grad, out, x, axis=-1):
+        from .reductions import sum as sum_
+        return (out * (grad - sum_(grad * out, axis=axis, keepdims=True)),)
+
+    def jvp(self, tangents, out, x, axis=-1):
+        from .reductions import sum as sum_
+        tangent = tangents[0]
+        return out * (tangent - sum_(tangent * out, axis=axis, keepdims=True))
+
+
+_LOG_SOFTMAX, _SOFTMAX = _LogSoftmax(), _Softmax()
+
+
+def log_softmax(x, axis=-1):
+    """log(softmax(x)) along ``axis``, computed stably. Shape: same as x."""
+    from ..autograd.dispatch import apply
+    x = _float_input(x)
+    return apply(_LOG_SOFTMAX, x, axis=_check_axis(x, axis, "log_softmax"))
+
+
+def softmax(x, axis=-1):
+    """exp(x) / sum(exp(x)) along ``axis``, computed stably. Shape: same as x."""
+    from ..autograd.dispatch import apply
+    x = _float_input(x)
+    return apply(_SOFTMAX, x, axis=_check_axis(x, axis, "softmax"))
+
+
+log_softmax.primitive, softmax.primitive = _LOG_SOFTMAX, _SOFTMAX
+
+
+def _float_input(x):
+    d = data_of(x)
+    if not hasattr(d, "dtype"):
+        from ..creation import tensor
+        return tensor(d)
+    if d.dtype.kind != "f":
+        from .shape import astype
+        from ..dtypes import get_default_dtype
+        return astype(x, get_default_dtype())
+    return x
+
+
+def _check_axis(x, axis, op):
+    ndim = np.ndim(data_of(x))
+    if not -max(ndim, 1) <= axis < max(ndim, 1):
+        raise ValueError(f"{op}: axis {axis} is out of bounds for a tensor of dimension {ndim}")
+    return axis
+
+
+__all__ = ["sigmoid", "logistic", "relu", "softplus", "logaddexp", "logaddexp2", "erf",
+           "log_softmax", "softmax", "multiply", "where"]

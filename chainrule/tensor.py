@@ -1,0 +1,706 @@
+"""Tensor: an ndarray plus what autodiff needs (requires_grad, grad, node, version, tangents).
+
+Operators and methods are one-line calls into ``chainrule.ops``.
+"""
+import numbers
+
+import numpy as np
+
+from . import dtypes
+from .autograd import dispatch as _dispatch
+from .autograd import engine as _engine
+from .autograd.modes import STATE
+
+__all__ = ["Tensor"]
+
+
+class Tensor:
+    """An n-dimensional array that records the operations applied to it.
+
+    ``Tensor(data, dtype=None, requires_grad=False)``: floats become the default
+    float dtype (float32), ints int64, bools bool; an ndarray keeps its dtype.
+    """
+
+    # Class-level defaults: a new Tensor sets only ``data`` (cheap to create).
+    grad = None
+    requires_grad = False
+    node = None
+    _version = 0
+    name = None
+    _tangents = None
+    _hooks = None
+    __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operator
+    __array_priority__ = 1000
+
+    def __init__(self, data, dtype=None, requires_grad=False, name=None):
+        if isinstance(data, Tensor):
+            data = data.data
+        self.data = dtypes.array_from_data(data, dtype)
+        if name is not None:
+            self.name = name
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @staticmethod
+    def _wrap(array):
+        """A Tensor around ``array`` without copying or checking."""
+        t = Tensor.__new__(Tensor)
+        t.data = array
+        return t
+
+    # ------------------------------------------------------------------ attributes
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def size(self):
+        return self.data.size
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def device(self):
+        return "cpu"
+
+    @property
+    def is_leaf(self):
+        return self.node is None
+
+    @property
+    def grad_fn(self):
+        return self.node
+
+    @property
+    def T(self):
+        return _ops.transpose(self)
+
+    @property
+    def mT(self):
+        return _ops.swapaxes(self, -1, -2)
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __hash__(self):
+        return id(self)
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.data)))
+
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extras = []
+        if self.data.dtype != dtypes.get_default_dtype() and self.data.dtype != np.int64 \
+                and self.data.dtype != np.bool_:
+            extras.append(f"dtype={self.data.dtype}")
+        if self.node is not None:
+            extras.append(f"grad_fn=<{self.node.name}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise ValueError(f"the truth value of a tensor with {self.data.size} elements is "
+                             "ambiguous; use .any() or .all()")
+        return bool(self.data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.data)
+
+    # ------------------------------------------------------------------ conversion
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and dtype != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def numpy(self):
+        """The backing ndarray (no copy). Raises if the tensor requires grad: use ``.detach().numpy()``."""
+        if self.requires_grad:
+            raise RuntimeError("Can't call numpy() on a Tensor that requires grad. "
+                               "Use tensor.detach().numpy() instead.")
+        return self.data
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item(): a Tensor with {self.data.size} elements cannot be converted "
+                             "to a Python scalar")
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def detach(self):
+        """A new Tensor sharing the data, cut from the graph (no grad, no tangents)."""
+        return Tensor._wrap(self.data)
+
+    def detach_(self):
+        self.node = None
+        self.requires_grad = False
+        return self
+
+    def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` on a leaf in place (floating dtypes only)."""
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(f"only Tensors of floating point dtype can require gradients, "
+                            f"got dtype {self.data.dtype}")
+        if not requires_grad and self.node is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables; "
+                               "use .detach() for a non-leaf")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def clone(self):
+        """A copy with its own data, differentiable (gradient flows back to ``self``)."""
+        return _ops.copy(self)
+
+    def astype(self, dtype):
+        """Cast to ``dtype``; differentiable between floating dtypes."""
+        return _ops.astype(self, dtype)
+
+    def type(self, dtype):
+        return _ops.astype(self, dtype)
+
+    def float(self):
+        return _ops.astype(self, np.float32)
+
+    def double(self):
+        return _ops.astype(self, np.float64)
+
+    def long(self):
+        return _ops.astype(self, np.int64)
+
+    def int(self):
+        return _ops.astype(self, np.int32)
+
+    def bool(self):
+        return _ops.astype(self, np.bool_)
+
+    def to(self, dtype=None, *args, **kwargs):
+        if dtype is None or isinstance(dtype, str) and dtype in ("cpu",):
+            return self
+        return _ops.astype(self, dtype)
+
+    def cpu(self):
+        return self
+
+    def numel(self):
+        return self.data.size
+
+    def dim(self):
+        return self.data.ndim
+
+    def element_size(self):
+        return self.data.itemsize
+
+    def is_floating_point(self):
+        return self.data.dtype.kind == "f"
+
+    def contiguous(self):
+        return self
+
+    # ------------------------------------------------------------------ autodiff
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Backpropagate from this tensor; gradients accumulate into the ``.grad`` of leaves.
+
+        A non-scalar tensor needs ``gradient`` (same shape). The graph is freed
+        unless ``retain_graph=True``; ``create_graph=True`` records the backward
+        pass so it can be differentiated again.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a "
+                               "grad_fn: backward() needs a tensor that requires grad")
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError(f"grad can be implicitly created only for scalar outputs: "
+                                   f"backward() on a tensor of shape {tuple(self.shape)} needs "
+                                   f"gradient= (a tensor of that shape)")
+            gradient = np.ones(self.shape, dtype=self.dtype)
+        gradient = _root_gradient(gradient, self, create_graph)
+        if retain_graph is None:
+            retain_graph = create_graph
+        if inputs is not None:
+            inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+            grads = _engine.backward([self], [gradient], retain_graph, create_graph,
+                                     inputs=inputs, allow_unused=True)
+            for t, g in zip(inputs, grads):
+                if g is not None:
+                    t.grad = g if t.grad is None else t.grad + g
+            return
+        _engine.backward([self], [gradient], retain_graph, create_graph)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a return value replaces it."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.node is None:
+            if self._hooks is None:
+                self._hooks = []
+            self._hooks.append(hook)
+            hooks = self._hooks
+        else:
+            if self.node.hooks is None:
+                self.node.hooks = []
+            self.node.hooks.append(hook)
+            hooks = self.node.hooks
+        return _HookHandle(hooks, hook)
+
+    def retain_grad(self):
+        """Keep the gradient of this non-leaf tensor in ``.grad`` after backward."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on a Tensor that has requires_grad=False")
+        if self.node is not None:
+            import weakref
+            self.node.retained = weakref.ref(self)
+
+    @property
+    def retains_grad(self):
+        return self.node is not None and self.node.retained is not None
+
+    # ------------------------------------------------------------------ operators
+    def __add__(self, other):
+        return _ops.add(self, other)
+
+    def __radd__(self, other):
+        return _ops.add(other, self)
+
+    def __sub__(self, other):
+        return _ops.subtract(self, other)
+
+    def __rsub__(self, other):
+        return _ops.subtract(other, self)
+
+    def __mul__(self, other):
+        return _ops.multiply(self, other)
+
+    def __rmul__(self, other):
+        return _ops.multiply(other, self)
+
+    def __truediv__(self, other):
+        return _ops.divide(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops.divide(other, self)
+
+    def __floordiv__(self, other):
+        return _ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _ops.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return _ops.mod(self, other)
+
+    def __rmod__(self, other):
+        return _ops.mod(other, self)
+
+    def __pow__(self, other):
+        return _ops.power(self, other)
+
+    def __rpow__(self, other):
+        return _ops.power(other, self)
+
+    def __matmul__(self, other):
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops.matmul(other, self)
+
+    def __neg__(self):
+        return _ops.negative(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops.abs(self)
+
+    def __invert__(self):
+        return _ops.logical_not(self)
+
+    def __and__(self, other):
+        return _ops.logical_and(self, other)
+
+    def __or__(self, other):
+        return _ops.logical_or(self, other)
+
+    def __xor__(self, other):
+        return _ops.logical_xor(self, other)
+
+    def __lt__(self, other):
+        return _ops.less(self, other)
+
+    def __le__(self, other):
+        return _ops.less_equal(self, other)
+
+    def __gt__(self, other):
+        return _ops.greater(self, other)
+
+    def __ge__(self, other):
+        return _ops.greater_equal(self, other)
+
+    def __eq__(self, other):
+        return _ops.equal(self, other)
+
+    def __ne__(self, other):
+        return _ops.not_equal(self, other)
+
+    def __getitem__(self, key):
+        return _ops.getitem(self, key)
+
+    # ------------------------------------------------------------------ in place
+    def _check_inplace(self, what):
+        if self.requires_grad and self.node is None and STATE.grad_enabled:
+            raise RuntimeError(f"{what}: a leaf Variable that requires grad is being used in an "
+                               "in-place operation (wrap it in `with cr.no_grad():` to update "
+                               "parameters)")
+
+    def _assign(self, result, what):
+        """Write ``result`` into this tensor's buffer and make this tensor its graph value."""
+        value = result.data
+        if value.shape != self.data.shape:
+            raise ValueError(f"{what}: the result of shape {value.shape} cannot be written in "
+                             f"place into a tensor of shape {self.data.shape}")
+        try:
+            np.copyto(self.data, value, casting="same_kind")
+        except TypeError:
+            raise TypeError(f"{what}: result type {value.dtype} can't be cast to the tensor's "
+                            f"dtype {self.data.dtype} in place") from None
+        self._version += 1
+        if result.node is None and self.node is not None and STATE.grad_enabled:
+            self.node, self.requires_grad = None, False  # overwritten by a constant
+        elif result.node is not None:
+            self.node = result.node
+            self.requires_grad = True
+            if self.node.out_ref is not None:  # the node's output is now this tensor
+                import weakref
+                self.node.out_ref = weakref.ref(self)
+                self.node.out_data = self.data
+                self.node.out_version = self._version
+        if result._tangents:
+            self._tangents = result._tangents
+        return self
+
+    def _recording(self, other=None):
+        if not STATE.grad_enabled:
+            return False
+        return self.requires_grad or (isinstance(other, Tensor) and other.requires_grad) \
+            or bool(STATE.levels and (self._tangents or isinstance(other, Tensor) and other._tangents))
+
+    def _snapshot(self):
+        """This tensor's current value as a separate graph value (so in-place writes don't touch it)."""
+        snap = Tensor._wrap(self.data.copy())
+        snap.node, snap.requires_grad, snap._tangents = self.node, self.requires_grad, self._tangents
+        return snap
+
+    def _inplace(self, op, other, what):
+        self._check_inplace(what)
+        if self._recording(other):
+            return self._assign(op(self._snapshot(), other), what)
+        with _no_record():
+            return self._assign(op(self, other), what)
+
+    def __iadd__(self, other):
+        return self._inplace(_ops.add, other, "add_")
+
+    def __isub__(self, other):
+        return self._inplace(_ops.subtract, other, "sub_")
+
+    def __imul__(self, other):
+        return self._inplace(_ops.multiply, other, "mul_")
+
+    def __itruediv__(self, other):
+        return self._inplace(_ops.divide, other, "div_")
+
+    def __ipow__(self, other):
+        return self._inplace(_ops.power, other, "pow_")
+
+    def add_(self, other, alpha=1):
+        return self._inplace(_ops.add, other if alpha == 1 else other * alpha, "add_")
+
+    def sub_(self, other, alpha=1):
+        return self._inplace(_ops.subtract, other if alpha == 1 else other * alpha, "sub_")
+
+    def mul_(self, other):
+        return self._inplace(_ops.multiply, other, "mul_")
+
+    def div_(self, other):
+        return self._inplace(_ops.divide, other, "div_")
+
+    def clamp_(self, min=None, max=None):
+        return self._inplace(lambda x, _: _ops.clip(x, min, max), None, "clamp_")
+
+    def copy_(self, src):
+        """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor, in place."""
+        return self._inplace(lambda x, y: _ops.broadcast_to(_ops.astype(y, x.dtype), x.shape)
+                             if isinstance(y, Tensor) else Tensor._wrap(np.broadcast_to(np.asarray(y, x.dtype), x.shape)),
+                             src, "copy_")
+
+    def __setitem__(self, key, value):
+        self._check_inplace("__setitem__")
+        if self._recording(value):
+            self._assign(_ops.index_put(self._snapshot(), key, value), "__setitem__")
+        else:
+            self.data[_ops.unwrap_index(key)] = value.data if isinstance(value, Tensor) else value
+            self._version += 1
+
+    def zero_(self):
+        """Fill with zeros in place."""
+        return self.fill_(0)
+
+    def fill_(self, value):
+        """Fill with ``value`` in place."""
+        self._check_inplace("fill_")
+        if self._recording(value):
+            return self._assign(_ops.multiply(self._snapshot(), 0) + value, "fill_")
+        self.data[...] = value.data if isinstance(value, Tensor) else value
+        self._version += 1
+        return self
+
+    # ------------------------------------------------------------------ methods (NumPy names)
+    def sum(self, axis=None, keepdims=False, dtype=None, dim=None, keepdim=None):
+        return _ops.sum(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim), dtype=dtype)
+
+    def mean(self, axis=None, keepdims=False, dim=None, keepdim=None):
+        return _ops.mean(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim))
+
+    def var(self, axis=None, ddof=0, keepdims=False, dim=None, keepdim=None):
+        return _ops.var(self, axis=_axis(axis, dim), ddof=ddof, keepdims=_keep(keepdims, keepdim))
+
+    def std(self, axis=None, ddof=0, keepdims=False, dim=None, keepdim=None):
+        return _ops.std(self, axis=_axis(axis, dim), ddof=ddof, keepdims=_keep(keepdims, keepdim))
+
+    def prod(self, axis=None, keepdims=False, dim=None, keepdim=None):
+        return _ops.prod(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim))
+
+    def max(self, axis=None, keepdims=False, dim=None, keepdim=None):
+        return _ops.max(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim))
+
+    def min(self, axis=None, keepdims=False, dim=None, keepdim=None):
+        return _ops.min(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim))
+
+    def amax(self, axis=None, keepdims=False, dim=None, keepdim=None):
+        return _ops.max(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim))
+
+    def amin(self, axis=None, keepdims=False, dim=None, keepdim=None):
+        return _ops.min(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim))
+
+    def logsumexp(self, axis=None, keepdims=False, dim=None, keepdim=None):
+        return _ops.logsumexp(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim))
+
+    def norm(self, ord=None, axis=None, keepdims=False):
+        return _ops.norm(self, ord=ord, axis=axis, keepdims=keepdims)
+
+    def cumsum(self, axis=None, dim=None):
+        return _ops.cumsum(self, axis=_axis(axis, dim))
+
+    def argmax(self, axis=None, keepdims=False, dim=None, keepdim=None):
+        return _ops.argmax(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim))
+
+    def argmin(self, axis=None, keepdims=False, dim=None, keepdim=None):
+        return _ops.argmin(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim))
+
+    def all(self, axis=None, keepdims=False):
+        return Tensor._wrap(np.asarray(self.data.all(axis=axis, keepdims=keepdims)))
+
+    def any(self, axis=None, keepdims=False):
+        return Tensor._wrap(np.asarray(self.data.any(axis=axis, keepdims=keepdims)))
+
+    def reshape(self, *shape):
+        return _ops.reshape(self, _shape_args(shape))
+
+    def view(self, *shape):
+        return _ops.reshape(self, _shape_args(shape))
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+            axes = axes[0]
+        return _ops.transpose(self, axes if axes else None)
+
+    def permute(self, *axes):
+        return _ops.transpose(self, _shape_args(axes))
+
+    def swapaxes(self, axis1, axis2):
+        return _ops.swapaxes(self, axis1, axis2)
+
+    def moveaxis(self, source, destination):
+        return _ops.moveaxis(self, source, destination)
+
+    def squeeze(self, axis=None, dim=None):
+        return _ops.squeeze(self, axis=_axis(axis, dim))
+
+    def expand_dims(self, axis):
+        return _ops.expand_dims(self, axis)
+
+    def unsqueeze(self, dim):
+        return _ops.expand_dims(self, dim)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return _ops.flatten(self, start_dim, end_dim)
+
+    def ravel(self):
+        return _ops.ravel(self)
+
+    def broadcast_to(self, shape):
+        return _ops.broadcast_to(self, shape)
+
+    def expand(self, *shape):
+        shape = _shape_args(shape)
+        shape = tuple(s if n == -1 else n for n, s in
+                      zip(shape, (1,) * (len(shape) - self.ndim) + self.shape))
+        return _ops.broadcast_to(self, shape)
+
+    def flip(self, axis=None):
+        return _ops.flip(self, axis)
+
+    def repeat(self, repeats, axis=None):
+        return _ops.repeat(self, repeats, axis=axis)
+
+    def take(self, indices, axis=None):
+        return _ops.take(self, indices, axis=axis)
+
+    def diagonal(self, offset=0, axis1=0, axis2=1):
+        return _ops.diagonal(self, offset, axis1, axis2)
+
+    def trace(self, offset=0):
+        return _ops.trace(self, offset=offset)
+
+    def dot(self, other):
+        return _ops.dot(self, other)
+
+    def matmul(self, other):
+        return _ops.matmul(self, other)
+
+    def clip(self, a_min=None, a_max=None, min=None, max=None):
+        return _ops.clip(self, a_min if a_min is not None else min,
+                         a_max if a_max is not None else max)
+
+    def clamp(self, min=None, max=None):
+        return _ops.clip(self, min, max)
+
+    def split(self, indices_or_sections, axis=0):
+        return _ops.split(self, indices_or_sections, axis=axis)
+
+    def sort(self, axis=-1):
+        return _ops.sort(self, axis=axis)
+
+    def round(self, decimals=0):
+        return _ops.round(self, decimals=decimals)
+
+    def pow(self, exponent):
+        return _ops.power(self, exponent)
+
+    def add(self, other):
+        return _ops.add(self, other)
+
+    def sub(self, other):
+        return _ops.subtract(self, other)
+
+    def mul(self, other):
+        return _ops.multiply(self, other)
+
+    def div(self, other):
+        return _ops.divide(self, other)
+
+    def softmax(self, axis=-1, dim=None):
+        return _ops.softmax(self, axis=_axis(axis, dim))
+
+    def log_softmax(self, axis=-1, dim=None):
+        return _ops.log_softmax(self, axis=_axis(axis, dim))
+
+    def isnan(self):
+        return _ops.isnan(self)
+
+    def isfinite(self):
+        return _ops.isfinite(self)
+
+
+def _elementwise_method(name):
+    def method(self):
+        return getattr(_ops, name)(self)
+    method.__name__ = name
+    method.__doc__ = f"``cr.{name}(self)``"
+    return method
+
+
+for _name in ("exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "square", "reciprocal",
+              "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "abs",
+              "sign", "sigmoid", "relu", "erf", "negative", "floor", "ceil", "arcsinh", "arccosh",
+              "arctanh", "exp2", "softplus"):
+    setattr(Tensor, _name, _elementwise_method(_name))
+Tensor.neg = Tensor.negative
+Tensor.rsqrt = lambda self: _ops.reciprocal(_ops.sqrt(self))
+
+
+class _HookHandle:
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+class _no_record:
+    def __enter__(self):
+        self._prev = STATE.grad_enabled
+        STATE.grad_enabled = False
+
+    def __exit__(self, *exc):
+        STATE.grad_enabled = self._prev
+
+
+def _axis(axis, dim):
+    return dim if dim is not None else axis
+
+
+def _keep(keepdims, keepdim):
+    return keepdim if keepdim is not None else keepdims
+
+
+def _shape_args(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def _root_gradient(gradient, root, create_graph):
+    if isinstance(gradient, Tensor):
+        if gradient.shape != root.shape:
+            raise RuntimeError(f"backward: gradient has shape {tuple(gradient.shape)} but the "
+                               f"tensor has shape {tuple(root.shape)}; they must match")
+        return gradient if create_graph else gradient.data
+    gradient = np.asarray(gradient)
+    if gradient.shape != root.shape:
+        raise RuntimeError(f"backward: gradient has shape {tuple(gradient.shape)} but the "
+                           f"tensor has shape {tuple(root.shape)}; they must match")
+    return Tensor._wrap(gradient) if create_graph else gradient
+
+
+numbers.Number  # (Python scalars are handled by the ops, weakly typed)
+_dispatch._Tensor = Tensor
+_engine._Tensor = Tensor
+
+from . import ops as _ops  # noqa: E402  (operators call into ops at call time)
