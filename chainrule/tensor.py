@@ -2,7 +2,7 @@
 
 Operators and methods are one-line calls into ``chainrule.ops``.
 """
-import numbers
+import weakref
 
 import numpy as np
 
@@ -131,7 +131,12 @@ class Tensor:
 
     # ------------------------------------------------------------------ conversion
     def __array__(self, dtype=None, copy=None):
-        if dtype is not None and dtype != self.data.dtype:
+        """``np.asarray(t)``: the backing array (NumPy's ``copy=`` protocol: True copies, False
+        never copies and raises when a dtype conversion would need one)."""
+        if dtype is not None and np.dtype(dtype) != self.data.dtype:
+            if copy is False:
+                raise ValueError(f"Tensor.__array__: converting {self.data.dtype} to "
+                                 f"{np.dtype(dtype)} needs a copy, but copy=False")
             return self.data.astype(dtype)
         return self.data.copy() if copy else self.data
 
@@ -230,13 +235,17 @@ class Tensor:
         pass so it can be differentiated again.
         """
         if not self.requires_grad:
-            raise RuntimeError("element 0 of tensors does not require grad and does not have a "
-                               "grad_fn: backward() needs a tensor that requires grad")
+            raise RuntimeError(f"backward(): the tensor (shape {tuple(self.shape)}, dtype "
+                               f"{self.dtype}) does not require grad and has no grad_fn; "
+                               "backward() needs a tensor computed from tensors that require "
+                               "grad (is grad mode off, or was it detached?)")
         if gradient is None:
             if self.data.size != 1:
-                raise RuntimeError(f"grad can be implicitly created only for scalar outputs: "
-                                   f"backward() on a tensor of shape {tuple(self.shape)} needs "
-                                   f"gradient= (a tensor of that shape)")
+                what = f"the output of {self.node.name}" if self.node is not None else "the leaf"
+                raise RuntimeError(f"backward(): grad can be implicitly created only for scalar "
+                                   f"outputs, but {what} has shape "
+                                   f"{tuple(self.shape)}; pass gradient= (a tensor of that "
+                                   "shape), or reduce it first (e.g. .sum())")
             gradient = np.ones(self.shape, dtype=self.dtype)
         gradient = _root_gradient(gradient, self, create_graph)
         if retain_graph is None:
@@ -272,7 +281,6 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on a Tensor that has requires_grad=False")
         if self.node is not None:
-            import weakref
             self.node.retained = weakref.ref(self)
 
     @property
@@ -371,37 +379,82 @@ class Tensor:
         return _ops.getitem(self, key)
 
     # ------------------------------------------------------------------ in place
+    # Two paths (every in-place op bumps ``_version``):
+    # - recording (grad mode on and this tensor or the operand requires grad, or carries
+    #   tangents): the op is applied out of place to an alias of the current value, and this
+    #   tensor is *rebound* to the result's fresh buffer and node. A buffer the graph has
+    #   seen is never overwritten, so saved values and views of the old buffer stay valid
+    #   and gradients are always those of the values computed. (Unlike NumPy and PyTorch,
+    #   other tensors that view the old buffer -- slices, reshapes -- do not see the write;
+    #   ``t[idx] op= v`` on the tensor itself works as usual.)
+    # - not recording (no_grad, or nothing requires grad): a plain NumPy write into the
+    #   buffer, visible through views. If a pending backward kept this tensor (or its node's
+    #   output buffer), that backward raises, naming the op and the versions (as PyTorch).
     def _check_inplace(self, what):
         if self.requires_grad and self.node is None and STATE.grad_enabled:
-            raise RuntimeError(f"{what}: a leaf Variable that requires grad is being used in an "
-                               "in-place operation (wrap it in `with cr.no_grad():` to update "
-                               "parameters)")
+            raise RuntimeError(f"{what}: a leaf Variable that requires grad (shape "
+                               f"{tuple(self.data.shape)}, dtype {self.data.dtype}) is being used "
+                               "in an in-place operation; wrap it in `with cr.no_grad():` to "
+                               "update parameters, or use an out-of-place op")
 
-    def _assign(self, result, what):
-        """Write ``result`` into this tensor's buffer and make this tensor its graph value."""
+    def _alias(self):
+        """The current value as a separate graph value (same buffer, node and tangents)."""
+        alias = Tensor._wrap(self.data)
+        alias.node, alias.requires_grad, alias._tangents = self.node, self.requires_grad, \
+            self._tangents
+        return alias
+
+    def _rebind(self, result, what):
+        """Recording path: make ``result`` (computed out of place) this tensor's value and history."""
         value = result.data
         if value.shape != self.data.shape:
             raise ValueError(f"{what}: the result of shape {value.shape} cannot be written in "
                              f"place into a tensor of shape {self.data.shape}")
-        try:
-            np.copyto(self.data, value, casting="same_kind")
-        except TypeError:
-            raise TypeError(f"{what}: result type {value.dtype} can't be cast to the tensor's "
-                            f"dtype {self.data.dtype} in place") from None
+        if value.dtype != self.data.dtype:
+            if not np.can_cast(value.dtype, self.data.dtype, casting="same_kind"):
+                raise TypeError(f"{what}: result type {value.dtype} can't be cast to the "
+                                f"tensor's dtype {self.data.dtype} in place")
+            result = _ops.astype(result, self.data.dtype)  # recorded: float casts differentiate
+            value = result.data
+        node = result.node
+        old = self.node
+        if old is not None and old.retained is not None and old.retained() is self:
+            old.retained = None  # retain_grad follows the tensor to its new value (as PyTorch)
+            if node is not None:
+                node.retained = weakref.ref(self)
+        if not (value.flags.owndata and value.flags.writeable):
+            value = value.copy()  # never alias another tensor's buffer (or a read-only view)
+            if node is not None and node.out_data is result.data:
+                node.out_data = value
+        self.data = value
         self._version += 1
-        if result.node is None and self.node is not None and STATE.grad_enabled:
-            self.node, self.requires_grad = None, False  # overwritten by a constant
-        elif result.node is not None:
-            self.node = result.node
-            self.requires_grad = True
-            if self.node.out_ref is not None:  # the node's output is now this tensor
-                import weakref
-                self.node.out_ref = weakref.ref(self)
-                self.node.out_data = self.data
-                self.node.out_version = self._version
-        if result._tangents:
-            self._tangents = result._tangents
+        self.node = node
+        self.requires_grad = node is not None
+        if node is not None and node.out_data is value:
+            node.out_version = self._version  # later plain writes into it are then detected
+        self._tangents = result._tangents
         return self
+
+    def _write(self, result, what):
+        """Not recording: a plain write of ``result`` into this tensor's buffer."""
+        value = result.data
+        if value.shape != self.data.shape:
+            raise ValueError(f"{what}: the result of shape {value.shape} cannot be written in "
+                             f"place into a tensor of shape {self.data.shape}")
+        if value.dtype != self.data.dtype and \
+                not np.can_cast(value.dtype, self.data.dtype, casting="same_kind"):
+            raise TypeError(f"{what}: result type {value.dtype} can't be cast to the tensor's "
+                            f"dtype {self.data.dtype} in place")
+        self._mark_written()
+        np.copyto(self.data, value, casting="same_kind")
+        self._version += 1
+        return self
+
+    def _mark_written(self):
+        """Before a plain write into the buffer: tell the node that kept it (backward will raise)."""
+        old = self.node
+        if old is not None and old.out_data is self.data:
+            old.out_modified = self._version + 1
 
     def _recording(self, other=None):
         if not STATE.grad_enabled:
@@ -409,18 +462,12 @@ class Tensor:
         return self.requires_grad or (isinstance(other, Tensor) and other.requires_grad) \
             or bool(STATE.levels and (self._tangents or isinstance(other, Tensor) and other._tangents))
 
-    def _snapshot(self):
-        """This tensor's current value as a separate graph value (so in-place writes don't touch it)."""
-        snap = Tensor._wrap(self.data.copy())
-        snap.node, snap.requires_grad, snap._tangents = self.node, self.requires_grad, self._tangents
-        return snap
-
     def _inplace(self, op, other, what):
         self._check_inplace(what)
         if self._recording(other):
-            return self._assign(op(self._snapshot(), other), what)
+            return self._rebind(op(self._alias(), other), what)
         with _no_record():
-            return self._assign(op(self, other), what)
+            return self._write(op(self, other), what)
 
     def __iadd__(self, other):
         return self._inplace(_ops.add, other, "add_")
@@ -461,8 +508,9 @@ class Tensor:
     def __setitem__(self, key, value):
         self._check_inplace("__setitem__")
         if self._recording(value):
-            self._assign(_ops.index_put(self._snapshot(), key, value), "__setitem__")
+            self._rebind(_ops.index_put(self._alias(), key, value), "__setitem__")
         else:
+            self._mark_written()
             self.data[_ops.unwrap_index(key)] = value.data if isinstance(value, Tensor) else value
             self._version += 1
 
@@ -471,11 +519,19 @@ class Tensor:
         return self.fill_(0)
 
     def fill_(self, value):
-        """Fill with ``value`` in place."""
+        """Fill with ``value`` (a number or a one-element tensor) in place."""
         self._check_inplace("fill_")
+        if isinstance(value, Tensor) and value.size != 1:
+            raise ValueError(f"fill_: expected a value with one element, got a tensor of shape "
+                             f"{tuple(value.shape)}")
         if self._recording(value):
-            return self._assign(_ops.multiply(self._snapshot(), 0) + value, "fill_")
-        self.data[...] = value.data if isinstance(value, Tensor) else value
+            if isinstance(value, Tensor):
+                new = _ops.broadcast_to(_ops.reshape(value, ()), self.data.shape)
+            else:
+                new = Tensor._wrap(np.full(self.data.shape, value, dtype=self.data.dtype))
+            return self._rebind(new, "fill_")
+        self._mark_written()
+        self.data[...] = value.data.reshape(()) if isinstance(value, Tensor) else value
         self._version += 1
         return self
 
@@ -549,7 +605,15 @@ class Tensor:
         return _ops.moveaxis(self, source, destination)
 
     def squeeze(self, axis=None, dim=None):
-        return _ops.squeeze(self, axis=_axis(axis, dim))
+        """``np.squeeze`` (an ``axis`` of length != 1 raises); with PyTorch's ``dim=`` such an
+        axis is left alone, as ``torch.squeeze`` does."""
+        if dim is not None and axis is None:
+            dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+            kept = tuple(d for d in dims if self.data.shape[d] == 1)  # IndexError if out of range
+            if not kept:
+                return self
+            return _ops.squeeze(self, axis=kept)
+        return _ops.squeeze(self, axis=axis)
 
     def expand_dims(self, axis):
         return _ops.expand_dims(self, axis)
@@ -699,7 +763,6 @@ def _root_gradient(gradient, root, create_graph):
     return Tensor._wrap(gradient) if create_graph else gradient
 
 
-numbers.Number  # (Python scalars are handled by the ops, weakly typed)
 _dispatch._Tensor = Tensor
 _engine._Tensor = Tensor
 

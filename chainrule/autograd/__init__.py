@@ -34,12 +34,13 @@ def _seed(outputs, grad_outputs, create_graph, op):
         if not isinstance(o, Tensor):
             raise TypeError(f"{op}: outputs must be Tensors, got {type(o).__name__}")
         if not o.requires_grad:
-            raise RuntimeError(f"{op}: element of outputs does not require grad and does not "
-                               "have a grad_fn")
+            raise RuntimeError(f"{op}: an output (shape {tuple(o.shape)}) does not require grad "
+                               "and has no grad_fn")
         if g is None:
             if o.size != 1:
+                name = f"the output of {o.node.name}" if o.node is not None else "an output"
                 raise RuntimeError(f"{op}: grad can be implicitly created only for scalar "
-                                   f"outputs; an output has shape {tuple(o.shape)}: pass "
+                                   f"outputs, but {name} has shape {tuple(o.shape)}; pass "
                                    "grad_outputs")
             g = np.ones(o.shape, dtype=o.dtype)
         data = g.data if isinstance(g, Tensor) else np.asarray(g, dtype=o.dtype)
@@ -63,12 +64,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     Tensor = _dispatch._Tensor
     outputs = _as_list(outputs)
     inputs_list = _as_list(inputs)
-    for t in inputs_list:
+    for i, t in enumerate(inputs_list):
         if not isinstance(t, Tensor):
-            raise TypeError(f"autograd.grad: inputs must be Tensors, got {type(t).__name__}")
+            raise TypeError(f"autograd.grad: inputs must be Tensors, got {type(t).__name__} "
+                            f"for input {i}")
         if not t.requires_grad:
-            raise RuntimeError("autograd.grad: one of the differentiated Tensors does not "
-                               "require grad")
+            raise RuntimeError(f"autograd.grad: input {i} (a tensor of shape {tuple(t.shape)}) "
+                               "does not require grad")
     seeds = _seed(outputs, _as_list(grad_outputs), create_graph, "autograd.grad")
     if retain_graph is None:
         retain_graph = create_graph

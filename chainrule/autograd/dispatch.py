@@ -5,8 +5,6 @@ record a Node when grad mode is on and an input requires grad, tell the observer
 The common case -- nothing to record, no tangents, no observers -- stays short:
 per-op overhead is a feature we measure.
 """
-import weakref
-
 import numpy as np
 
 from .modes import STATE
@@ -61,7 +59,6 @@ def _record(prim, args, params, out):
     node = Node(prim, params, args, tuple(parents), tuple(versions))
     if prim.needs_output:
         node.out_data = out.data
-        node.out_ref = weakref.ref(out)
     if STATE.anomaly:
         node.site = user_site()
     out.node = node
@@ -141,6 +138,13 @@ def user_site():
 def _check_forward(prim, out):
     data = out.data
     if data.dtype.kind == "f" and np.isnan(data).any():
+        node = STATE.backward_node
+        if node is not None:  # an op inside a derivative rule (create_graph, cr.Function)
+            site = node.site or "<unknown> (enable detect_anomaly before the forward pass)"
+            raise FloatingPointError(
+                f"detect_anomaly: the backward of {node.name} produced NaN ({prim.name} "
+                f"returned NaN in its output of shape {data.shape}, at {user_site()}); the "
+                f"{node.name} was created at {site}")
         raise FloatingPointError(
             f"detect_anomaly: {prim.name} returned NaN in its output (shape {data.shape}), "
             f"created at {user_site()}")

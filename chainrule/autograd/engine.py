@@ -60,12 +60,14 @@ def _meta(x):
     return (), np.result_type(x)
 
 
-def _freed_error(node):
+def _freed_error(node, grad):
     return RuntimeError(
         f"{node.name}: trying to backward through the graph a second time (or directly access "
-        f"saved values after they have already been freed). Saved intermediate values of the "
-        f"graph are freed when you call .backward() or autograd.grad(). Specify "
-        f"retain_graph=True if you need to backward through the graph a second time.")
+        f"saved values after they have already been freed): the {node.name} node with an output "
+        f"of shape {tuple(np.shape(grad))} was already used by a backward pass. Saved "
+        f"intermediate values of the graph are freed when you call .backward() or "
+        f"autograd.grad(). Specify retain_graph=True if you need to backward through the graph "
+        f"a second time.")
 
 
 def _check_versions(node):
@@ -79,14 +81,13 @@ def _check_versions(node):
                     f"modified by an inplace operation: input {i}, a tensor of shape "
                     f"{tuple(x.shape)} and dtype {x.dtype}, is at version {x._version}; expected "
                     f"version {version} instead.")
-    if prim.needs_output and node.out_ref is not None:
-        out = node.out_ref()
-        if out is not None and out._version != 0:
-            raise RuntimeError(
-                f"{prim.name}: one of the variables needed for gradient computation has been "
-                f"modified by an inplace operation: its output, a tensor of shape "
-                f"{tuple(out.shape)} and dtype {out.dtype}, is at version {out._version}; "
-                f"expected version 0 instead.")
+    if node.out_modified is not None:
+        out = node.out_data
+        raise RuntimeError(
+            f"{prim.name}: one of the variables needed for gradient computation has been "
+            f"modified by an inplace operation: its output, a tensor of shape "
+            f"{tuple(out.shape)} and dtype {out.dtype}, is at version {node.out_modified}; "
+            f"expected version {node.out_version} instead.")
 
 
 def _check_grad(node, grad):
@@ -109,30 +110,26 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
     Tensor = _Tensor
     raw = not create_graph
     buffers = {}        # Node -> accumulated gradient of its output
-    owned = set()       # ids of buffers this pass allocated (safe to add into in place)
+    owned = set()       # ids of arrays this pass allocated and still holds (safe to add into)
     leaf_grads = {}     # id(leaf) -> [leaf, gradient]
 
-    def accumulate(store, key, grad, holder):
-        if key not in store:
-            store[key] = grad if holder is None else [holder, grad]
-            return
-        if holder is None:
-            old = store[key]
+    def accumulate_leaf(leaf, grad):
+        key = id(leaf)
+        entry = leaf_grads.get(key)
+        if entry is None:
+            leaf_grads[key] = [leaf, grad]
         else:
-            old = store[key][1]
-        if raw:
-            if id(old) in owned:
-                old += grad
-                new = old
-            else:
-                new = old + grad
-                owned.add(id(new))
-        else:
-            new = OPS["add"](old, grad)
-        if holder is None:
-            store[key] = new
-        else:
-            store[key][1] = new
+            entry[1] = add_into(entry[1], grad)
+
+    def add_into(old, grad):
+        if not raw:
+            return OPS["add"](old, grad)
+        if id(old) in owned:
+            old += grad
+            return old
+        new = old + grad
+        owned.add(id(new))
+        return new
 
     # Targets of autograd.grad: leaves by identity, non-leaves by their node.
     capture_nodes = {}
@@ -154,9 +151,11 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
             grad = _graph_fit(grad, root.shape, root.dtype)
         if root.node is None:
             if root.requires_grad:
-                accumulate(leaf_grads, id(root), grad, root)
+                accumulate_leaf(root, grad)
+        elif root.node in buffers:
+            buffers[root.node] = add_into(buffers[root.node], grad)
         else:
-            accumulate(buffers, root.node, grad, None)
+            buffers[root.node] = grad
             start.append(root.node)
 
     # Discover the graph (iteratively) and count, for each node, the consumers that feed it.
@@ -164,71 +163,94 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
     if inputs is not None:
         order = _prune(order, capture_nodes, target_leaves)
     deps = {}
+    below = {}          # node -> its distinct parent nodes inside ``order``
     for node in order:
-        for p in set(p for p in node.parents if type(p) is Node):
-            if p in order:
-                deps[p] = deps.get(p, 0) + 1
-    ready = [n for n in dict.fromkeys(start) if deps.get(n, 0) == 0 and n in order]
+        parent_nodes = tuple(dict.fromkeys(p for p in node.parents
+                                           if type(p) is Node and p in order))
+        below[node] = parent_nodes
+        for p in parent_nodes:
+            deps[p] = deps.get(p, 0) + 1
+    ready = [n for n in start if deps.get(n, 0) == 0 and n in order]
 
     observers = STATE.observers
+    anomaly = STATE.anomaly
     prev_raw, prev_enabled = STATE.raw, STATE.grad_enabled
     STATE.raw, STATE.grad_enabled = raw, create_graph
     try:
         while ready:
             node = ready.pop()
             grad = buffers.pop(node, None)
-            parents = node.parents
-            if grad is None:  # nothing flowed here (e.g. only through integer paths)
-                _release_deps(node, parents, order, deps, ready)
-                continue
-            if node.freed:
-                raise _freed_error(node)
-            if node.hooks:
-                grad = _run_hooks(node.hooks, grad, raw)
-            if node.retained is not None:
-                kept = node.retained()
-                if kept is not None:
-                    value = Tensor(np.array(grad)) if raw else grad
-                    kept.grad = value if kept.grad is None else kept.grad + value
-            if node in capture_nodes:
-                capture_nodes[node] = grad
-            _check_versions(node)
-            prim = node.primitive
-            needs = tuple(
-                p is not None and (p in order if type(p) is Node
-                                   else target_leaves is None or id(p) in target_leaves)
-                for p in parents)
-            node_inputs = node.inputs
-            if raw:
-                out = node.out_data
-                args = [x.data if isinstance(x, Tensor) else x for x in node_inputs]
-            else:
-                out = None
-                if prim.needs_output:
-                    out = Tensor(node.out_data)
-                    out.node, out.requires_grad = node, True
-                    out._tangents = node.out_tangents
-                args = node_inputs
-            grads = prim.vjp(needs, grad, out, *args, **node.params) if any(needs) else ()
-            if observers:
-                for observer in observers:
-                    observer.on_backward(node, grad, grads)
-            for x, p, g, wanted in zip(node_inputs, parents, grads, needs):
-                if not wanted or g is None:
-                    continue
-                shape, dtype = _meta(x)
-                g = _np_fit(g, shape, dtype) if raw else _graph_fit(g, shape, dtype)
-                if STATE.anomaly:
-                    _check_grad(node, g)
-                if type(p) is Node:
-                    accumulate(buffers, p, g, None)
+            if grad is not None:
+                owned.discard(id(grad))  # (its id may be reused once it is gone)
+                parents = node.parents
+                if node.freed:
+                    raise _freed_error(node, grad)
+                if node.hooks:
+                    grad = _run_hooks(node.hooks, grad, raw)
+                if node.retained is not None:
+                    kept = node.retained()
+                    if kept is not None:
+                        value = Tensor(np.array(grad)) if raw else grad
+                        kept.grad = value if kept.grad is None else kept.grad + value
+                if capture_nodes and node in capture_nodes:
+                    capture_nodes[node] = grad
+                prim = node.primitive
+                if prim.needs_inputs or node.out_modified is not None:
+                    _check_versions(node)
+                if target_leaves is None:
+                    needs = tuple([p is not None for p in parents])
                 else:
-                    accumulate(leaf_grads, id(p), g, p)
-            _release_deps(node, parents, order, deps, ready)
-            if not retain_graph:
-                node.release()
+                    needs = tuple([p is not None and (p in order if type(p) is Node
+                                                      else id(p) in target_leaves)
+                                   for p in parents])
+                node_inputs = node.inputs
+                if raw:
+                    out = node.out_data
+                    args = [x.data if isinstance(x, Tensor) else x for x in node_inputs]
+                else:
+                    out = None
+                    if prim.needs_output:
+                        out = Tensor._wrap(node.out_data)
+                        out.node, out.requires_grad = node, True
+                        out._tangents = node.out_tangents
+                    args = node_inputs
+                if anomaly:
+                    STATE.backward_node = node  # names the node if a rule's own op yields NaN
+                grads = prim.vjp(needs, grad, out, *args, **node.params) if True in needs else ()
+                if observers:
+                    for observer in observers:
+                        observer.on_backward(node, grad, grads)
+                for x, p, g, wanted in zip(node_inputs, parents, grads, needs):
+                    if not wanted or g is None:
+                        continue
+                    if isinstance(x, Tensor):
+                        data = x.data
+                        shape, dtype = data.shape, data.dtype
+                    else:
+                        shape, dtype = _meta(x)
+                    if raw:
+                        if type(g) is not np.ndarray or g.shape != shape or g.dtype != dtype:
+                            g = _np_fit(g, shape, dtype)
+                    else:
+                        g = _graph_fit(g, shape, dtype)
+                    if anomaly:
+                        _check_grad(node, g)
+                    if type(p) is Node:
+                        old = buffers.get(p)
+                        buffers[p] = g if old is None else add_into(old, g)
+                    else:
+                        accumulate_leaf(p, g)
+                if not retain_graph:
+                    node.release()
+            # (grad is None: nothing flowed here, e.g. only through integer paths)
+            for p in below[node]:
+                left = deps[p] - 1
+                deps[p] = left
+                if left == 0:
+                    ready.append(p)
     finally:
         STATE.raw, STATE.grad_enabled = prev_raw, prev_enabled
+        STATE.backward_node = None
 
     handed = set()
 
@@ -256,7 +278,7 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
         return None
 
     results = []
-    for t in inputs:
+    for index, t in enumerate(inputs):
         if t.node is None:
             entry = leaf_grads.get(id(t))
             g = None if entry is None else entry[1]
@@ -268,30 +290,36 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
                 g = _run_hooks(t._hooks, g, False)
         elif not allow_unused:
             raise RuntimeError(
-                "autograd.grad: one of the differentiated Tensors (shape "
-                f"{tuple(t.shape)}) appears to not have been used in the graph. Set "
-                "allow_unused=True if this is the desired behavior.")
+                f"autograd.grad: input {index} (a tensor of shape {tuple(t.shape)}) appears to "
+                "not have been used in the graph of the outputs. Set allow_unused=True if this "
+                "is the desired behavior (its gradient is then None).")
         results.append(g)
     return tuple(results)
 
 
-def _release_deps(node, parents, order, deps, ready):
-    seen = set()
-    for p in parents:
-        if type(p) is Node and p in order and id(p) not in seen:
-            seen.add(id(p))
-            deps[p] -= 1
-            if deps[p] == 0:
-                ready.append(p)
-
-
 def _run_hooks(hooks, grad, raw):
+    """Call the user's hooks on a gradient; a hook's return value (not None) replaces it.
+
+    Hooks are user code: they always see Tensors and run with ``STATE.raw`` off (in raw
+    mode chainrule ops would hand them ndarrays).
+    """
     Tensor = _Tensor
-    value = Tensor(np.asarray(grad)) if raw else grad
-    for hook in hooks:
-        result = hook(value)
-        if result is not None:
-            value = result
+    value = Tensor._wrap(np.asarray(grad)) if raw else grad
+    prev_raw = STATE.raw
+    STATE.raw = False
+    try:
+        for hook in hooks:
+            result = hook(value)
+            if result is not None:
+                if not isinstance(result, Tensor):
+                    result = Tensor._wrap(np.asarray(result, dtype=value.dtype))
+                if result.shape != value.shape:
+                    raise RuntimeError(
+                        f"hook {getattr(hook, '__name__', hook)!r} returned a gradient of shape "
+                        f"{tuple(result.shape)} for a tensor of shape {tuple(value.shape)}")
+                value = result
+    finally:
+        STATE.raw = prev_raw
     return value.data if raw else value
 
 

@@ -22,7 +22,7 @@ def _as_outputs(result):
     T = dispatch._Tensor
     if isinstance(result, (tuple, list)):
         return [r for r in result if isinstance(r, T) and r.dtype.kind == "f"]
-    return [result] if isinstance(result, T) else []
+    return [result] if isinstance(result, T) and result.dtype.kind == "f" else []
 
 
 def _prepare_inputs(inputs):
@@ -36,8 +36,8 @@ def _prepare_inputs(inputs):
             leaf.requires_grad = True
             prepared.append(leaf)
             checked.append(i)
-        elif isinstance(x, np.ndarray) and x.dtype.kind == "f":
-            leaf = T(x.astype(np.float64))
+        elif isinstance(x, np.ndarray) and x.dtype.kind == "f" or isinstance(x, float):
+            leaf = T(np.array(x, dtype=np.float64))
             leaf.requires_grad = True
             prepared.append(leaf)
             checked.append(i)
@@ -146,8 +146,9 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
                 j = tuple(int(v) for v in np.argwhere(~close)[0])
                 return _fail(
                     f"gradcheck: forward-mode mismatch for output {n} at element index {j} "
-                    f"(random direction over inputs {checked}): analytic {analytic_t[j]!r} vs "
-                    f"numerical {numerical[j]!r}", raise_exception)
+                    f"(a random direction over inputs {checked}): analytic "
+                    f"{float(analytic_t[j])!r} vs numerical {float(numerical[j])!r} "
+                    f"(atol={atol}, rtol={rtol})", raise_exception)
     return True
 
 

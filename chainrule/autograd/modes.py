@@ -15,6 +15,8 @@ class _State(threading.local):
     levels        number of forward-mode levels currently open (0: no tangents anywhere)
     anomaly       detect_anomaly is on
     observers     objects told about every apply and every backward step (explain, viz)
+    backward_node the node whose rules are running (set only under detect_anomaly)
+    transforms    number of function transforms (grad, jvp, ...) currently running
     """
 
     def __init__(self):
@@ -23,6 +25,8 @@ class _State(threading.local):
         self.levels = 0
         self.anomaly = False
         self.observers = []
+        self.backward_node = None
+        self.transforms = 0
 
 
 STATE = _State()
@@ -53,25 +57,52 @@ class _GradMode:
         return wrapper
 
 
-class no_grad(_GradMode):
-    """Record no graph inside the block: ``with cr.no_grad(): ...`` or ``@cr.no_grad()``."""
+class _NoArgGradMode(_GradMode):
+    """A mode that also decorates without parentheses: ``@cr.no_grad`` as ``@cr.no_grad()``."""
+
+    def __new__(cls, fn=None):
+        self = super().__new__(cls)
+        if fn is not None:
+            if not callable(fn):
+                raise TypeError(f"{cls.__name__}() takes no arguments (or a function to "
+                                f"decorate), got {type(fn).__name__}")
+            return self(fn)
+        return self
+
+    def __init__(self, fn=None):
+        pass
+
+
+class no_grad(_NoArgGradMode):
+    """Record no graph inside the block: ``with cr.no_grad(): ...``, ``@cr.no_grad()`` or ``@cr.no_grad``."""
 
     enabled = False
 
 
-class enable_grad(_GradMode):
-    """Record the graph inside the block, even within ``no_grad``."""
+class enable_grad(_NoArgGradMode):
+    """Record the graph inside the block, even within ``no_grad`` (also a decorator)."""
 
     enabled = True
 
 
 class set_grad_enabled(_GradMode):
-    """``with cr.set_grad_enabled(flag):`` -- grad mode on or off for the block."""
+    """Grad mode on or off: ``with cr.set_grad_enabled(flag):`` for a block, or a plain call
+    ``cr.set_grad_enabled(False)`` to switch it from now on (as PyTorch: the call itself sets
+    the mode; leaving a ``with`` block restores the previous one)."""
 
     def __init__(self, mode):
         self.enabled = bool(mode)
+        self._prev = STATE.grad_enabled
+        self._prev_raw = STATE.raw
+        STATE.grad_enabled = self.enabled
+        STATE.raw = False
+
+    def __enter__(self):
+        return self
 
     def __call__(self, fn):
+        STATE.grad_enabled = self._prev  # used as a decorator: the mode applies inside fn only
+        STATE.raw = self._prev_raw
         mode = self.enabled
 
         @functools.wraps(fn)

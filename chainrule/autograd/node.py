@@ -11,10 +11,12 @@ class Node:
     parents   per input: the producing Node, the leaf Tensor that requires grad, or None
     versions  per input: the Tensor's version when recorded (checked before the rules read it)
     out_data  the output array, kept only when the primitive's rules read the output
+    out_version / out_modified  the output's version when kept, and its version after a
+              plain (unrecorded) in-place write into that buffer (None while untouched)
     """
 
-    __slots__ = ("primitive", "params", "inputs", "parents", "versions", "out_data", "out_ref",
-                 "out_version", "out_tangents", "hooks", "retained", "site", "freed", "seq",
+    __slots__ = ("primitive", "params", "inputs", "parents", "versions", "out_data", "out_version",
+                 "out_modified", "out_tangents", "hooks", "retained", "site", "freed", "seq",
                  "__weakref__")
 
     def __init__(self, primitive, params, inputs, parents, versions):
@@ -24,8 +26,8 @@ class Node:
         self.parents = parents
         self.versions = versions
         self.out_data = None
-        self.out_ref = None
         self.out_version = 0
+        self.out_modified = None
         self.out_tangents = None
         self.hooks = None
         self.retained = None

@@ -21,7 +21,6 @@ from .pytree import tree_flatten, tree_unflatten
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "jacrev", "jacfwd", "hessian", "hvp"]
 
-_depth = [0]                # how many transforms are running (nested => keep graphs)
 _levels = itertools.count(1)
 
 
@@ -63,8 +62,10 @@ def _prepare(leaf):
 def _output(value, like, nested):
     """Convert a result for the caller: Tensors inside transforms, the caller's type outside."""
     T = _Tensor()
-    if nested or isinstance(like, T):
+    if nested:
         return value
+    if isinstance(like, T):
+        return value.detach() if isinstance(value, T) and value.node is not None else value
     data = value.data if isinstance(value, T) else np.asarray(value)
     if isinstance(like, np.ndarray) or not np.isscalar(like):
         return data
@@ -84,18 +85,18 @@ class _Transform:
     """Enter/exit bookkeeping shared by every transform."""
 
     def __init__(self, args):
-        self.nested = _depth[0] > 0 or any(_is_traced(leaf) for a in args
-                                            for leaf in tree_flatten(a)[0])
+        self.nested = STATE.transforms > 0 or any(_is_traced(leaf) for a in args
+                                                  for leaf in tree_flatten(a)[0])
 
     def __enter__(self):
-        _depth[0] += 1
+        STATE.transforms += 1
         self._grad = enable_grad()
         self._grad.__enter__()
         return self
 
     def __exit__(self, *exc):
         self._grad.__exit__(*exc)
-        _depth[0] -= 1
+        STATE.transforms -= 1
         return False
 
 
@@ -149,24 +150,30 @@ def value_and_grad(f, argnums=0, has_aux=False):
                 gs = [_output(next(it), leaf, t.nested) for leaf in originals[i]]
                 out.append(tree_unflatten(specs[i], gs))
             grad_result = out[0] if isinstance(argnums, int) else tuple(out)
-            value_out = _output(value, _like_value(args, nums), t.nested)
+            like = _like_value(originals, nums)
+            value_out = _output(value, like, t.nested)
             if has_aux:
-                aux = _strip_aux(aux, t.nested)
+                aux = _strip_aux(aux, like, t.nested)
                 return (value_out, aux), grad_result
             return value_out, grad_result
     return wrapper
 
 
-def _like_value(args, nums):
-    leaves = tree_flatten(args[nums[0]])[0] if nums else []
+def _like_value(originals, nums):
+    """The first differentiated argument as the caller gave it (decides the output type)."""
+    leaves = originals[nums[0]] if nums else []
     return leaves[0] if leaves else 0.0
 
 
-def _strip_aux(aux, nested):
+def _strip_aux(aux, like, nested):
+    """aux for the caller: as is inside transforms; outside, Tensors become detached Tensors
+    (Tensor arguments) or ndarrays (ndarray / number arguments)."""
     if nested:
         return aux
     T = _Tensor()
-    return _tree_map_leaves(lambda v: v.detach() if isinstance(v, T) else v, aux)
+    if isinstance(like, T):
+        return _tree_map_leaves(lambda v: v.detach() if isinstance(v, T) else v, aux)
+    return _tree_map_leaves(lambda v: v.data if isinstance(v, T) else v, aux)
 
 
 def _tree_map_leaves(fn, tree):
@@ -250,7 +257,7 @@ def vjp(f, *primals, has_aux=False):
     primal_out = tree_unflatten(out_spec, [_output(o if nested else o.detach(), like, nested)
                                            for o in out_leaves])
     if has_aux:
-        return primal_out, vjp_fn, aux
+        return primal_out, vjp_fn, _strip_aux(aux, like, nested)
     return primal_out, vjp_fn
 
 
@@ -312,7 +319,7 @@ def jvp(f, primals, tangents, has_aux=False):
     primal_out = tree_unflatten(out_spec, [_output(o, like, nested) for o in primal_outs])
     tangent_out = tree_unflatten(out_spec, [_output(o, like, nested) for o in tangent_outs])
     if has_aux:
-        return primal_out, tangent_out, aux
+        return primal_out, tangent_out, _strip_aux(aux, like, nested)
     return primal_out, tangent_out
 
 

@@ -1,1 +1,1 @@
-"""(being written)"""
+"""The chainrule command line (train, eval)."""

@@ -1,24 +1,37 @@
-"""nn.Module and nn.Parameter: parameters and child modules register themselves by assignment."""
-from collections import OrderedDict
+"""nn.Module and nn.Parameter: parameters and child modules register themselves by assignment.
+
+State-dict keys are the dotted attribute paths PyTorch uses (``0.weight``,
+``features.1.running_mean``), so weights move between the two by name.
+"""
+from collections import OrderedDict, namedtuple
 
 import numpy as np
 
+from .. import dtypes
 from ..tensor import Tensor
 
 __all__ = ["Module", "Parameter"]
 
 
 class Parameter(Tensor):
-    """A leaf Tensor that a Module registers as a parameter (requires grad by default)."""
+    """A leaf Tensor that a Module registers as a parameter (requires grad by default).
+
+    ``Parameter(data)``: a Tensor's array is shared (as PyTorch's ``nn.Parameter(t)``);
+    ndarrays are copied and keep their dtype; Python floats and lists become the
+    default float dtype (``cr.get_default_dtype()``), Python ints int64.
+    Non-floating data cannot require grad (``TypeError``).
+    """
 
     def __init__(self, data=None, requires_grad=True):
         if data is None:
-            data = np.empty((0,), dtype=np.float32)
-        if isinstance(data, Tensor):
-            data = data.data
-        array = np.array(data, copy=True)
+            array = np.empty((0,), dtype=dtypes.get_default_dtype())
+        elif isinstance(data, Tensor):
+            array = data.data
+        else:
+            array = dtypes.array_from_data(data)
         if array.dtype.kind != "f" and requires_grad:
-            raise TypeError(f"Parameter: only floating-point data can require grad, got {array.dtype}")
+            raise TypeError(f"Parameter: only floating-point data can require grad, got dtype "
+                            f"{array.dtype} (pass requires_grad=False for integer data)")
         self.data = array
         self.requires_grad = bool(requires_grad)
 
@@ -28,15 +41,51 @@ class Parameter(Tensor):
     __hash__ = Tensor.__hash__
 
 
+class RemovableHandle:
+    """Returned by ``register_forward_hook`` & co.; ``handle.remove()`` unregisters the hook."""
+
+    _next_id = 0
+
+    def __init__(self, hooks):
+        self._hooks = hooks
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self):
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What ``load_state_dict`` returns: the keys that were missing and unexpected."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
+
+    __str__ = __repr__
+
+
 class Module:
     """Base class of layers and models.
 
     Assigning a ``Parameter`` or a ``Module`` to an attribute registers it; buffers
     (running statistics) via ``register_buffer``. ``state_dict`` keys are dotted
-    paths exactly as PyTorch names them.
+    paths exactly as PyTorch names them. Subclasses define ``forward``; calling the
+    module runs forward pre-hooks, ``forward`` and forward hooks.
     """
 
     training = True
+    _forward_hooks = None
+    _forward_pre_hooks = None
 
     def __init__(self):
         object.__setattr__(self, "_parameters", OrderedDict())
@@ -51,26 +100,38 @@ class Module:
             raise AttributeError(f"cannot assign {name!r} before Module.__init__() is called "
                                  f"(call super().__init__() first in {type(self).__name__})")
         params, buffers, modules = self._parameters, self._buffers, self._modules
-        for store in (params, buffers, modules):
-            if name in store and not (store is params and isinstance(value, Parameter)
-                                      or store is modules and isinstance(value, Module)
-                                      or store is buffers and (value is None or isinstance(value, Tensor))):
-                del store[name]
         if isinstance(value, Parameter):
-            self.__dict__.pop(name, None)
+            self._forget(name, keep=params)
             params[name] = value
         elif isinstance(value, Module):
-            self.__dict__.pop(name, None)
+            self._forget(name, keep=modules)
             modules[name] = value
         elif name in params:
             if value is not None:
                 raise TypeError(f"cannot assign {type(value).__name__} as parameter {name!r} "
                                 "(nn.Parameter or None expected)")
             params[name] = None
+        elif name in modules:
+            if value is not None:
+                raise TypeError(f"cannot assign {type(value).__name__} as child module {name!r} "
+                                "(nn.Module or None expected)")
+            modules[name] = None
         elif name in buffers:
+            if value is not None and not isinstance(value, Tensor):
+                if not isinstance(value, np.ndarray):
+                    raise TypeError(f"cannot assign {type(value).__name__} as buffer {name!r} "
+                                    "(Tensor, ndarray or None expected)")
+                value = Tensor(value)
             buffers[name] = value
         else:
             object.__setattr__(self, name, value)
+
+    def _forget(self, name, keep):
+        for store in (self._parameters, self._buffers, self._modules):
+            if store is not keep:
+                store.pop(name, None)
+        self.__dict__.pop(name, None)
+        self._non_persistent.discard(name)
 
     def __getattr__(self, name):
         d = self.__dict__
@@ -83,69 +144,166 @@ class Module:
         for store in (self._parameters, self._buffers, self._modules):
             if name in store:
                 del store[name]
+                self._non_persistent.discard(name)
                 return
         object.__delattr__(self, name)
 
+    @staticmethod
+    def _check_name(name, what):
+        if not isinstance(name, str):
+            raise TypeError(f"{what} name should be a string, got {type(name).__name__}")
+        if name == "":
+            raise KeyError(f'{what} name can\'t be empty string ""')
+        if "." in name:
+            raise KeyError(f'{what} name can\'t contain ".", got: {name}')
+
     def register_parameter(self, name, param):
+        """Add a parameter (a ``Parameter`` or None) under ``name``."""
+        if "_parameters" not in self.__dict__:
+            raise AttributeError("cannot assign parameter before Module.__init__() call")
+        self._check_name(name, "parameter")
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, got "
-                            f"{type(param).__name__}")
+            raise TypeError(f"cannot assign {type(param).__name__} object to parameter {name!r} "
+                            "(nn.Parameter or None required)")
+        if name in self.__dict__ or name in self._buffers or name in self._modules:
+            raise KeyError(f"attribute {name!r} already exists")
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
-        """Register a non-parameter tensor (e.g. running statistics) saved in ``state_dict``."""
+        """Register a non-parameter tensor (e.g. running statistics); saved in ``state_dict``
+        unless ``persistent=False``. ``tensor`` may be a Tensor, an ndarray or None."""
+        if "_buffers" not in self.__dict__:
+            raise AttributeError("cannot assign buffer before Module.__init__() call")
+        self._check_name(name, "buffer")
+        if name in self.__dict__ or name in self._parameters or name in self._modules:
+            raise KeyError(f"attribute {name!r} already exists")
         if tensor is not None and not isinstance(tensor, Tensor):
-            tensor = Tensor(np.asarray(tensor))
+            if not isinstance(tensor, np.ndarray):
+                raise TypeError(f"cannot assign {type(tensor).__name__} object to buffer {name!r} "
+                                "(Tensor, ndarray or None required)")
+            tensor = Tensor(tensor)
         self._buffers[name] = tensor
-        if not persistent:
-            self._non_persistent.add(name)
-        else:
+        if persistent:
             self._non_persistent.discard(name)
+        else:
+            self._non_persistent.add(name)
 
-    def register_module(self, name, module):
+    def add_module(self, name, module):
+        """Add a child module (or None) under ``name``."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        self._check_name(name, "module")
+        if hasattr(self, name) and name not in self._modules:
+            raise KeyError(f"attribute {name!r} already exists")
         self._modules[name] = module
 
-    add_module = register_module
+    register_module = add_module
+
+    def get_submodule(self, target):
+        """The submodule at dotted path ``target`` (``""`` is self)."""
+        module = self
+        if target == "":
+            return module
+        for item in target.split("."):
+            if item not in module._modules or module._modules[item] is None:
+                raise AttributeError(f"{type(module).__name__} has no submodule {item!r} "
+                                     f"(looking up {target!r})")
+            module = module._modules[item]
+        return module
+
+    def get_parameter(self, target):
+        """The parameter at dotted path ``target``."""
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        if name not in module._parameters:
+            raise AttributeError(f"{type(module).__name__} has no parameter {name!r}")
+        return module._parameters[name]
+
+    def get_buffer(self, target):
+        """The buffer at dotted path ``target``."""
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        if name not in module._buffers:
+            raise AttributeError(f"{type(module).__name__} has no buffer {name!r}")
+        return module._buffers[name]
 
     # ------------------------------------------------------------------ calling
     def forward(self, *args, **kwargs):
-        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
+                                  f'"forward" function')
 
     def __call__(self, *args, **kwargs):
+        if self._forward_pre_hooks or self._forward_hooks:
+            return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
 
+    def _call_with_hooks(self, args, kwargs):
+        for hook in list((self._forward_pre_hooks or {}).values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        out = self.forward(*args, **kwargs)
+        for hook in list((self._forward_hooks or {}).values()):
+            result = hook(self, args, out)
+            if result is not None:
+                out = result
+        return out
+
+    def register_forward_pre_hook(self, hook):
+        """``hook(module, args) -> None or new args``, called before ``forward``."""
+        if self._forward_pre_hooks is None:
+            object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        handle = RemovableHandle(self._forward_pre_hooks)
+        self._forward_pre_hooks[handle.id] = hook
+        return handle
+
+    def register_forward_hook(self, hook):
+        """``hook(module, args, output) -> None or new output``, called after ``forward``."""
+        if self._forward_hooks is None:
+            object.__setattr__(self, "_forward_hooks", OrderedDict())
+        handle = RemovableHandle(self._forward_hooks)
+        self._forward_hooks[handle.id] = hook
+        return handle
+
     # ------------------------------------------------------------------ traversal
-    def named_modules(self, memo=None, prefix=""):
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """(dotted name, module) for self and every submodule, depth first (self first)."""
         if memo is None:
             memo = set()
-        if id(self) in memo:
-            return
-        memo.add(id(self))
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
         yield prefix, self
         for name, module in self._modules.items():
             if module is None:
                 continue
-            yield from module.named_modules(memo, prefix + ("." if prefix else "") + name)
+            yield from module.named_modules(memo, prefix + ("." if prefix else "") + name,
+                                            remove_duplicate)
 
     def modules(self):
         for _, m in self.named_modules():
             yield m
 
     def named_children(self):
+        seen = set()
         for name, m in self._modules.items():
-            if m is not None:
+            if m is not None and id(m) not in seen:
+                seen.add(id(m))
                 yield name, m
 
     def children(self):
         for _, m in self.named_children():
             yield m
 
-    def named_parameters(self, prefix="", recurse=True):
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        """(dotted name, Parameter) pairs; a parameter shared by two modules is listed once."""
         seen = set()
-        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        modules = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+                   if recurse else [(prefix, self)])
         for mod_prefix, module in modules:
             for name, p in module._parameters.items():
-                if p is None or id(p) in seen:
+                if p is None or (remove_duplicate and id(p) in seen):
                     continue
                 seen.add(id(p))
                 yield mod_prefix + ("." if mod_prefix else "") + name, p
@@ -154,47 +312,69 @@ class Module:
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, prefix="", recurse=True):
-        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        seen = set()
+        modules = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+                   if recurse else [(prefix, self)])
         for mod_prefix, module in modules:
             for name, b in module._buffers.items():
-                if b is not None:
-                    yield mod_prefix + ("." if mod_prefix else "") + name, b
+                if b is None or (remove_duplicate and id(b) in seen):
+                    continue
+                seen.add(id(b))
+                yield mod_prefix + ("." if mod_prefix else "") + name, b
 
     def buffers(self, recurse=True):
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
     # ------------------------------------------------------------------ state
-    def state_dict(self, prefix="", keep_vars=False):
-        """An ordered dict of parameters and persistent buffers by dotted name (detached Tensors)."""
-        out = OrderedDict()
-        for mod_prefix, module in self.named_modules(prefix=prefix.rstrip(".")):
-            base = mod_prefix + ("." if mod_prefix else "")
-            for name, p in module._parameters.items():
-                if p is not None:
-                    out[base + name] = p if keep_vars else p.detach()
-            for name, b in module._buffers.items():
-                if b is not None and name not in module._non_persistent:
-                    out[base + name] = b if keep_vars else b.detach()
-        return out
+    def state_dict(self, *, destination=None, prefix="", keep_vars=False):
+        """An ordered dict of parameters and persistent buffers by dotted name.
+
+        Values are detached Tensors sharing memory with the module (``keep_vars=True``:
+        the Parameters themselves). Order: a module's parameters, its buffers, then
+        its children, recursively -- PyTorch's order and keys.
+        """
+        if destination is None:
+            destination = OrderedDict()
+        for name, p in self._parameters.items():
+            if p is not None:
+                destination[prefix + name] = p if keep_vars else p.detach()
+        for name, b in self._buffers.items():
+            if b is not None and name not in self._non_persistent:
+                destination[prefix + name] = b if keep_vars else b.detach()
+        for name, m in self._modules.items():
+            if m is not None:
+                m.state_dict(destination=destination, prefix=prefix + name + ".",
+                             keep_vars=keep_vars)
+        return destination
+
+    def _upgrade_state_dict(self, state_dict, prefix):
+        """Hook for layers to fill in entries that older checkpoints lack (default: none)."""
 
     def load_state_dict(self, state_dict, strict=True):
-        """Copy Tensors or ndarrays into the existing parameters and buffers (dtypes kept).
+        """Copy Tensors or ndarrays into the existing parameters and buffers (their dtype kept).
 
         ``strict``: missing or unexpected keys raise ``RuntimeError`` listing them. A shape
-        mismatch raises ``ValueError``. Nothing is modified unless every entry fits.
+        mismatch raises ``ValueError`` naming the key and both shapes; a value that is not
+        numeric raises ``TypeError``. Nothing is modified unless every entry fits.
+        Returns ``(missing_keys, unexpected_keys)``.
         """
+        if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}.")
+        state_dict = OrderedDict(state_dict)
+        for prefix, module in self.named_modules(remove_duplicate=False):
+            module._upgrade_state_dict(state_dict, prefix + "." if prefix else "")
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         if strict and (missing or unexpected):
             parts = []
-            if missing:
-                parts.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing))
             if unexpected:
                 parts.append("Unexpected key(s) in state_dict: " +
                              ", ".join(f'"{k}"' for k in unexpected))
+            if missing:
+                parts.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing))
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" +
                                ".\n\t".join(parts) + ".")
         updates = []
@@ -202,22 +382,39 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            array = value.data if isinstance(value, Tensor) else np.asarray(value)
+            if isinstance(value, Tensor):
+                array = value.data
+            else:
+                try:
+                    array = np.asarray(value)
+                except Exception as exc:  # e.g. a framework tensor that still requires grad
+                    raise TypeError(f"load_state_dict: entry {key!r} of type "
+                                    f"{type(value).__name__} cannot be read as an array "
+                                    f"({exc})") from None
+            if array.dtype.kind not in "fiub":
+                raise TypeError(f"load_state_dict: entry {key!r} must be numeric (a Tensor or "
+                                f"ndarray), got {type(value).__name__} of dtype {array.dtype}")
             if array.shape != target.shape:
                 raise ValueError(f"load_state_dict: size mismatch for {key}: copying a param with "
                                  f"shape {array.shape} from checkpoint, the shape in current "
                                  f"model is {tuple(target.shape)}")
             updates.append((target, array))
         for target, array in updates:
-            target.data[...] = array.astype(target.dtype, copy=False)
+            if target.data.flags.writeable:
+                np.copyto(target.data, array, casting="unsafe")
+            else:
+                target.data = array.astype(target.dtype, copy=True)
             target._version += 1
         return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ modes and utilities
     def train(self, mode=True):
-        """Training mode (dropout active, batch norm uses batch statistics)."""
-        for m in self.modules():
-            object.__setattr__(m, "training", bool(mode))
+        """Training mode (dropout active, batch norm uses batch statistics), recursively."""
+        if not isinstance(mode, bool):
+            raise ValueError(f"training mode is expected to be boolean, got {mode!r}")
+        object.__setattr__(self, "training", mode)
+        for m in self.children():
+            m.train(mode)
         return self
 
     def eval(self):
@@ -238,26 +435,35 @@ class Module:
                 p.grad = Tensor._wrap(np.zeros_like(p.data))
 
     def apply(self, fn):
-        """Call ``fn(module)`` on every submodule (children first) and on self."""
+        """Call ``fn(module)`` on every submodule (children first) and on self; returns self."""
         for m in self.children():
             m.apply(fn)
         fn(self)
         return self
 
     def to(self, *args, **kwargs):
+        """Cast floating parameters and buffers to a dtype (``.to(cr.float64)``); devices other
+        than ``"cpu"`` are not available."""
         dtype = kwargs.get("dtype")
+        device = kwargs.get("device")
         for a in args:
-            if not isinstance(a, str):
+            if isinstance(a, str) and a not in ("float32", "float64", "float16"):
+                device = a
+            else:
                 dtype = a
+        if device is not None and str(device) != "cpu":
+            raise ValueError(f"Module.to: device {device!r} is not available (only 'cpu')")
         if dtype is not None:
             dtype = np.dtype(dtype)
-            for p in self.parameters():
-                if p.dtype.kind == "f":
-                    p.data = p.data.astype(dtype)
+            if dtype.kind != "f":
+                raise TypeError(f"Module.to only accepts floating point dtypes, got {dtype}")
             for m in self.modules():
-                for name, b in m._buffers.items():
-                    if b is not None and b.dtype.kind == "f":
-                        b.data = b.data.astype(dtype)
+                for store in (m._parameters, m._buffers):
+                    for t in store.values():
+                        if t is not None and t.dtype.kind == "f" and t.dtype != dtype:
+                            t.data = t.data.astype(dtype)
+                            if t.grad is not None:
+                                t.grad = Tensor._wrap(t.grad.data.astype(dtype))
         return self
 
     def float(self):
@@ -266,41 +472,44 @@ class Module:
     def double(self):
         return self.to(np.float64)
 
+    def half(self):
+        return self.to(np.float16)
+
     def cpu(self):
         return self
 
-    def num_parameters(self):
-        return sum(p.size for p in self.parameters())
+    def num_parameters(self, trainable_only=False):
+        """The number of scalar parameters (only those requiring grad with ``trainable_only``)."""
+        return sum(p.size for p in self.parameters() if p.requires_grad or not trainable_only)
 
     # ------------------------------------------------------------------ repr
     def extra_repr(self):
+        """The layer's hyperparameters, shown inside its repr (override in layers)."""
         return ""
 
+    def _get_name(self):
+        return type(self).__name__
+
     def __repr__(self):
-        lines = []
         extra = self.extra_repr()
-        if extra:
-            lines = extra.split("\n")
-        for name, m in self._modules.items():
-            child = repr(m).replace("\n", "\n  ")
-            lines.append(f"({name}): {child}")
-        if not self._modules:
-            return f"{type(self).__name__}({extra})"
-        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({name}): {_addindent(repr(m), 2)}" for name, m in self._modules.items()]
+        lines = extra_lines + child_lines
+        main = self._get_name() + "("
+        if lines:
+            if len(extra_lines) == 1 and not child_lines:
+                main += extra_lines[0]
+            else:
+                main += "\n  " + "\n  ".join(lines) + "\n"
+        return main + ")"
 
     def __dir__(self):
         return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers)
                       | set(self._modules))
 
 
-class _IncompatibleKeys:
-    def __init__(self, missing_keys, unexpected_keys):
-        self.missing_keys, self.unexpected_keys = missing_keys, unexpected_keys
-
-    def __iter__(self):
-        return iter((self.missing_keys, self.unexpected_keys))
-
-    def __repr__(self):
-        return (f"<All keys matched successfully>" if not self.missing_keys and not self.unexpected_keys
-                else f"_IncompatibleKeys(missing_keys={self.missing_keys}, "
-                     f"unexpected_keys={self.unexpected_keys})")
+def _addindent(text, spaces):
+    lines = text.split("\n")
+    if len(lines) == 1:
+        return text
+    return lines[0] + "\n" + "\n".join(" " * spaces + line for line in lines[1:])

@@ -28,4 +28,24 @@ from ..autograd import engine as _engine
 # The engine's shared chores, done with differentiable ops (so create_graph works through them).
 _engine.OPS.update(sum_to=sum_to, astype=astype, add=add, broadcast_to=broadcast_to)
 
-__all__ = ['abs', 'absolute', 'add', 'allclose', 'amax', 'amin', 'append', 'arccos', 'arccosh', 'arcsin', 'arcsinh', 'arctan', 'arctan2', 'arctanh', 'argmax', 'argmin', 'argsort', 'around', 'array', 'array_equal', 'array_split', 'astype', 'atleast_1d', 'atleast_2d', 'atleast_3d', 'broadcast_arrays', 'broadcast_to', 'cat', 'ceil', 'clamp', 'clip', 'column_stack', 'concat', 'concatenate', 'copy', 'cos', 'cosh', 'cumprod', 'cumsum', 'deg2rad', 'degrees', 'diag', 'diagonal', 'diff', 'divide', 'dsplit', 'dstack', 'equal', 'erf', 'exp', 'exp2', 'expand_dims', 'expm1', 'fabs', 'flatten', 'flip', 'fliplr', 'flipud', 'floor', 'floor_divide', 'fmax', 'fmin', 'greater', 'greater_equal', 'hsplit', 'hstack', 'isclose', 'isfinite', 'isinf', 'isnan', 'less', 'less_equal', 'log', 'log10', 'log1p', 'log2', 'log_softmax', 'logaddexp', 'logaddexp2', 'logical_and', 'logical_not', 'logical_or', 'logical_xor', 'logistic', 'logsumexp', 'max', 'maximum', 'mean', 'meshgrid', 'min', 'minimum', 'mod', 'moveaxis', 'multiply', 'nan_to_num', 'negative', 'nonzero', 'norm', 'not_equal', 'pad', 'permute_dims', 'positive', 'pow', 'power', 'prod', 'rad2deg', 'radians', 'ravel', 'reciprocal', 'relu', 'remainder', 'repeat', 'reshape', 'rint', 'roll', 'rot90', 'round', 'row_stack', 'sigmoid', 'sign', 'signbit', 'sin', 'sinh', 'softmax', 'softplus', 'sort', 'split', 'sqrt', 'square', 'squeeze', 'stack', 'std', 'subtract', 'sum', 'sum_to', 'swapaxes', 'take', 'take_along_axis', 'tan', 'tanh', 'tile', 'trace', 'transpose', 'tril', 'triu', 'true_divide', 'trunc', 'unsqueeze', 'var', 'vsplit', 'vstack', 'where']
+__all__ = ['abs', 'absolute', 'add', 'allclose', 'amax', 'amin', 'append', 'arccos', 'arccosh',
+           'arcsin', 'arcsinh', 'arctan', 'arctan2', 'arctanh', 'argmax', 'argmin', 'argsort',
+           'around', 'array', 'array_equal', 'array_split', 'astype', 'atleast_1d', 'atleast_2d',
+           'atleast_3d', 'broadcast_arrays', 'broadcast_to', 'cat', 'ceil', 'clamp', 'clip',
+           'column_stack', 'concat', 'concatenate', 'copy', 'cos', 'cosh', 'cross', 'cumprod',
+           'cumsum', 'deg2rad', 'degrees', 'diag', 'diagonal', 'diff', 'divide', 'dot', 'dsplit',
+           'dstack', 'einsum', 'equal', 'erf', 'exp', 'exp2', 'expand_dims', 'expm1', 'fabs',
+           'flatten', 'flip', 'fliplr', 'flipud', 'floor', 'floor_divide', 'fmax', 'fmin',
+           'greater', 'greater_equal', 'hsplit', 'hstack', 'inner', 'isclose', 'isfinite',
+           'isinf', 'isnan', 'kron', 'less', 'less_equal', 'log', 'log10', 'log1p', 'log2',
+           'log_softmax', 'logaddexp', 'logaddexp2', 'logical_and', 'logical_not', 'logical_or',
+           'logical_xor', 'logistic', 'logsumexp', 'matmul', 'max', 'maximum', 'mean',
+           'meshgrid', 'min', 'minimum', 'mod', 'moveaxis', 'multiply', 'nan_to_num', 'negative',
+           'nonzero', 'norm', 'not_equal', 'outer', 'pad', 'permute_dims', 'positive', 'pow',
+           'power', 'prod', 'rad2deg', 'radians', 'ravel', 'reciprocal', 'relu', 'remainder',
+           'repeat', 'reshape', 'rint', 'roll', 'rot90', 'round', 'row_stack', 'sigmoid', 'sign',
+           'signbit', 'sin', 'sinh', 'softmax', 'softplus', 'sort', 'split', 'sqrt', 'square',
+           'squeeze', 'stack', 'std', 'subtract', 'sum', 'sum_to', 'swapaxes', 'take',
+           'take_along_axis', 'tan', 'tanh', 'tensordot', 'tile', 'trace', 'transpose', 'tril',
+           'triu', 'true_divide', 'trunc', 'unsqueeze', 'var', 'vdot', 'vsplit', 'vstack',
+           'where']

@@ -12,7 +12,8 @@ import numbers
 import numpy as np
 
 from ..autograd.dispatch import apply
-from ..autograd.primitive import Primitive, binary, linear, make_op, nondifferentiable, unary
+from ..autograd.primitive import Primitive, make_op
+from ._named import binary, linear, nondifferentiable, operand_error, unary, weak_result
 from ._util import data_of, shape_of
 
 _LN2 = math.log(2.0)
@@ -33,8 +34,11 @@ class _SingularUnary(Primitive):
         self.needs_output = "out" in uses
 
     def forward(self, x, **params):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = self.fn(x, **params)
+        try:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out = self.fn(x, **params)
+        except (TypeError, ValueError) as error:
+            raise operand_error(self.name, (x,), error) from None
         if not isinstance(x, np.ndarray) or out.dtype is not x.dtype:
             from ..autograd.primitive import _weak_float
             out = _weak_float(np.asarray(out), (x,))
@@ -60,7 +64,10 @@ class _Add(Primitive):
     needs_inputs = False
 
     def forward(self, x, y):
-        out = np.add(x, y)
+        try:
+            out = np.add(x, y)
+        except (TypeError, ValueError) as error:
+            raise operand_error("add", (x, y), error) from None
         if out.dtype is _F64:
             out = _weak(out, x, y)
         return out
@@ -82,7 +89,10 @@ class _Subtract(Primitive):
     needs_inputs = False
 
     def forward(self, x, y):
-        out = np.subtract(x, y)
+        try:
+            out = np.subtract(x, y)
+        except (TypeError, ValueError) as error:
+            raise operand_error("subtract", (x, y), error) from None
         if out.dtype is _F64:
             out = _weak(out, x, y)
         return out
@@ -103,8 +113,7 @@ _F64 = np.dtype(np.float64)
 
 
 def _weak(out, x, y):
-    from ..autograd.primitive import _weak_float
-    return _weak_float(out, (x, y))
+    return weak_result(out, (x, y))
 
 
 _ADD, _SUBTRACT = _Add(), _Subtract()
@@ -134,13 +143,23 @@ class _Divide(Primitive):
     needs_output = True
 
     def forward(self, x, y):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.true_divide(x, y)
+        try:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out = np.true_divide(x, y)
+        except (TypeError, ValueError) as error:
+            raise operand_error("divide", (x, y), error) from None
         if out.dtype is _F64:
             out = _weak(out, x, y)
         return out
 
     def vjp(self, needs, grad, out, x, y):
+        if _has_zero(data_of(y)):
+            # A division by zero happened: a zero upstream gradient must stay zero there
+            # (not 0 * inf = NaN), so that where(x != 0, 1 / x, 0) is differentiable at 0.
+            with np.errstate(divide="ignore", invalid="ignore"):
+                grad_x = grad * _finite_times(grad, 1 / y) if needs[0] else None
+                grad_y = grad * _finite_times(grad, negative(out / y)) if needs[1] else None
+            return grad_x, grad_y
         grad_x = grad / y if needs[0] else None
         # d(x/y)/dy = -out / y
         grad_y = negative(grad * out / y) if needs[1] else None
@@ -155,6 +174,13 @@ class _Divide(Primitive):
         return result
 
 
+def _has_zero(v):
+    """Whether a divisor (ndarray or number) holds a zero; cheap (one C reduction)."""
+    if isinstance(v, np.ndarray):
+        return v.size > 0 and not v.all()
+    return v == 0
+
+
 divide = make_op(_Divide(), "x / y, broadcasting (true division).")
 true_divide = divide
 
@@ -166,12 +192,15 @@ class _Power(Primitive):
     needs_output = True
 
     def forward(self, x, y):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if isinstance(y, numbers.Integral) and not isinstance(y, bool) and y < 0 \
-                    and np.asarray(x).dtype.kind in "iu":
-                out = np.power(np.asarray(x, dtype=float), y)
-            else:
-                out = np.power(x, y)
+        try:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                if isinstance(y, numbers.Integral) and not isinstance(y, bool) and y < 0 \
+                        and np.asarray(x).dtype.kind in "iu":
+                    out = np.power(np.asarray(x, dtype=float), y)
+                else:
+                    out = np.power(x, y)
+        except (TypeError, ValueError) as error:
+            raise operand_error("power", (x, y), error) from None
         if out.dtype is _F64:
             out = _weak(out, x, y)
         return out
@@ -300,7 +329,10 @@ class _Extremum(Primitive):
         self.name, self.fn, self.sign = name, fn, sign_
 
     def forward(self, x, y):
-        out = self.fn(x, y)
+        try:
+            out = self.fn(x, y)
+        except (TypeError, ValueError) as error:
+            raise operand_error(self.name, (x, y), error) from None
         if out.dtype is _F64:
             out = _weak(out, x, y)
         return out
@@ -341,9 +373,15 @@ class _Clip(Primitive):
     name = "clip"
 
     def forward(self, x, a_min=None, a_max=None):
-        out = np.clip(x, a_min, a_max)
-        if isinstance(x, np.ndarray) and out.dtype != x.dtype and x.dtype.kind == "f":
-            out = out.astype(x.dtype)
+        try:
+            out = np.clip(x, a_min, a_max)
+        except (TypeError, ValueError) as error:
+            raise operand_error("clip", (x, a_min, a_max), error) from None
+        if isinstance(x, np.ndarray):
+            if out.dtype != x.dtype and x.dtype.kind == "f":
+                out = out.astype(x.dtype)
+        else:
+            out = weak_result(out, (x,))
         return out
 
     def _mask(self, x, a_min, a_max, dtype):
@@ -395,7 +433,10 @@ class _Where(Primitive):
     needs_inputs = True
 
     def forward(self, condition, x, y):
-        out = np.where(condition, x, y)
+        try:
+            out = np.where(condition, x, y)
+        except (TypeError, ValueError) as error:
+            raise operand_error("where", (condition, x, y), error) from None
         if out.dtype is _F64:
             out = _weak(out, x, y)
         return out
@@ -445,7 +486,8 @@ class _NanToNum(Primitive):
     name = "nan_to_num"
 
     def forward(self, x, nan=0.0, posinf=None, neginf=None):
-        return np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+        out = np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+        return out if isinstance(x, np.ndarray) else weak_result(out, (x,))
 
     def vjp(self, needs, grad, out, x, **params):
         return (grad * np.isfinite(data_of(x)),)

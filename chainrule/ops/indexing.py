@@ -145,4 +145,18 @@ getitem.primitive, scatter_add.primitive, index_put.primitive = _GETITEM, _SCATT
 
 def _show(key):
     items = key if isinstance(key, tuple) else (key,)
-    return "[" + ", ".join(f"array{k.shape}" if isinstance(k, np.ndarray) else repr(k) for k in items) + "]"
+    return "[" + ", ".join(_show_one(k) for k in items) + "]"
+
+
+def _show_one(k):
+    if isinstance(k, np.ndarray):
+        if k.size <= 8:
+            return f"array({k.tolist()})"
+        return f"{k.dtype} array of shape {k.shape}"
+    if k is Ellipsis:
+        return "..."
+    if isinstance(k, slice):
+        return ":".join("" if v is None else str(v) for v in (k.start, k.stop, k.step)).rstrip(":") \
+            if k.step is not None else f"{'' if k.start is None else k.start}:" \
+                                       f"{'' if k.stop is None else k.stop}"
+    return repr(k)

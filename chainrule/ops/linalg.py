@@ -117,12 +117,17 @@ def _parse_einsum(subscripts, shapes):
 
 
 def _sizes(inputs, shapes):
-    sizes = {}
-    for sub, shape in zip(inputs, shapes):
+    """The size of each subscript letter (size-1 dimensions broadcast, as NumPy's einsum)."""
+    sizes, first = {}, {}
+    for i, (sub, shape) in enumerate(zip(inputs, shapes)):
         for c, n in zip(sub, shape):
             if sizes.get(c, 1) != 1 and n != 1 and sizes[c] != n:
-                raise ValueError(f"einsum: dimension '{c}' has sizes {sizes[c]} and {n}")
-            sizes[c] = max(sizes.get(c, 1), n)
+                j = first[c]
+                raise ValueError(
+                    f"einsum: subscript '{c}' has size {sizes[c]} in operand {j} (shape "
+                    f"{tuple(shapes[j])}) but size {n} in operand {i} (shape {tuple(shape)})")
+            if sizes.get(c, 1) == 1:
+                sizes[c], first[c] = n, i
     return sizes
 
 
@@ -132,7 +137,11 @@ class _Einsum(Primitive):
     name = "einsum"
 
     def forward(self, *operands, spec):
-        return np.einsum(spec, *operands, optimize=len(operands) > 2)
+        try:
+            return np.einsum(spec, *operands, optimize=len(operands) > 2)
+        except ValueError as error:
+            shapes = ", ".join(str(np.shape(op)) for op in operands)
+            raise ValueError(f"einsum: '{spec}' with operands of shapes {shapes}: {error}") from None
 
     def _operand_grad(self, i, grad, operands, spec):
         lhs, rhs = spec.split("->")
@@ -194,6 +203,11 @@ def einsum(subscripts, *operands):
         subscripts, operands = _from_sublists(subscripts, *operands)
     shapes = [shape_of(op) for op in operands]
     inputs, rhs = _parse_einsum(subscripts, shapes)
+    _sizes(inputs, shapes)
+    for c in rhs:
+        if not any(c in sub for sub in inputs):
+            raise ValueError(f"einsum: output subscript '{c}' does not appear in any input "
+                             f"('{subscripts}')")
     return apply(_EINSUM, *operands, spec=",".join(inputs) + "->" + rhs)
 
 
@@ -225,16 +239,24 @@ def _from_sublists(*args):
 # --------------------------------------------------------------------------- compositions
 def tensordot(a, b, axes=2):
     """np.tensordot: sum products over the given axes (an int n means the last n of a, first n of b)."""
+    from ._util import normalize_axes
     sa, sb = shape_of(a), shape_of(b)
     if isinstance(axes, (int, np.integer)):
+        axes = int(axes)
+        if axes < 0 or axes > min(len(sa), len(sb)):
+            raise ValueError(f"tensordot: axes={axes} must be between 0 and the smaller number of "
+                             f"dimensions of shapes {sa} and {sb}")
         axes_a = list(range(len(sa) - axes, len(sa)))
         axes_b = list(range(axes))
     else:
         axes_a, axes_b = axes
-        axes_a = [axes_a] if isinstance(axes_a, int) else list(axes_a)
-        axes_b = [axes_b] if isinstance(axes_b, int) else list(axes_b)
-    axes_a = [x % len(sa) for x in axes_a]
-    axes_b = [x % len(sb) for x in axes_b]
+        axes_a = [axes_a] if isinstance(axes_a, (int, np.integer)) else list(axes_a)
+        axes_b = [axes_b] if isinstance(axes_b, (int, np.integer)) else list(axes_b)
+        if len(axes_a) != len(axes_b):
+            raise ValueError(f"tensordot: axes {tuple(axes_a)} of a and {tuple(axes_b)} of b must "
+                             "have the same length")
+    axes_a = [normalize_axes(x, len(sa), "tensordot (axes of a)")[0] for x in axes_a]
+    axes_b = [normalize_axes(x, len(sb), "tensordot (axes of b)")[0] for x in axes_b]
     for i, j in zip(axes_a, axes_b):
         if sa[i] != sb[j]:
             raise ValueError(f"tensordot: shape mismatch for sum: axis {i} of shape {sa} has "
@@ -267,8 +289,12 @@ def dot(a, b):
 def inner(a, b):
     """np.inner: sum over the last axes."""
     from .elementwise import multiply
-    if len(shape_of(a)) == 0 or len(shape_of(b)) == 0:
+    sa, sb = shape_of(a), shape_of(b)
+    if len(sa) == 0 or len(sb) == 0:
         return multiply(a, b)
+    if sa[-1] != sb[-1]:
+        raise ValueError(f"inner: shapes {sa} and {sb} are not aligned: the last dimensions "
+                         f"differ ({sa[-1]} != {sb[-1]})")
     return tensordot(a, b, axes=([-1], [-1]))
 
 
@@ -296,18 +322,30 @@ def kron(a, b):
     return reshape(multiply(a, b), tuple(p * q for p, q in zip(sa, sb)))
 
 
-def cross(a, b, axis=-1):
-    """Cross product of 3-vectors along ``axis`` (np.cross for 3-component vectors)."""
+def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """Cross product of 3-vectors (np.cross): the vectors lie along ``axisa`` of a and ``axisb``
+    of b, the other axes broadcast, and the result's vectors lie along ``axisc``; ``axis``
+    sets all three. Shapes: (..., 3) x (..., 3) -> (..., 3)."""
     from .shape import moveaxis, stack
     from .indexing import getitem
-    a = moveaxis(a, axis, -1)
-    b = moveaxis(b, axis, -1)
-    if shape_of(a)[-1] != 3 or shape_of(b)[-1] != 3:
-        raise ValueError(f"cross: both vectors must have 3 components on axis {axis}, got "
-                         f"{shape_of(a)} and {shape_of(b)}")
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    sa, sb = shape_of(a), shape_of(b)
+    for name, shape, ax in (("a", sa, axisa), ("b", sb, axisb)):
+        if not shape or not -len(shape) <= ax < len(shape):
+            raise ValueError(f"cross: axis {ax} is out of bounds for {name} of shape {shape}")
+        if shape[ax] != 3:
+            raise ValueError(f"cross: incompatible dimensions for cross product: {name} has shape "
+                             f"{shape}, with {shape[ax]} components on axis {ax} (expected 3)")
+    a = moveaxis(a, axisa, -1)
+    b = moveaxis(b, axisb, -1)
     a0, a1, a2 = (getitem(a, (Ellipsis, i)) for i in range(3))
     b0, b1, b2 = (getitem(b, (Ellipsis, i)) for i in range(3))
-    return stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1)
+    out = stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1)
+    nd = len(shape_of(out))
+    if not -nd <= axisc < nd:
+        raise ValueError(f"cross: axisc {axisc} is out of bounds for a result of dimension {nd}")
+    return moveaxis(out, -1, axisc) if axisc % nd != nd - 1 else out
 
 
 __all__ = ["matmul", "einsum", "tensordot", "dot", "inner", "vdot", "outer", "kron", "cross",

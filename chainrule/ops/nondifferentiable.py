@@ -5,7 +5,7 @@ logical operations, argmax/argmin, isnan/isfinite, argsort, nonzero.
 """
 import numpy as np
 
-from ..autograd.primitive import nondifferentiable
+from ._named import nondifferentiable
 
 less = nondifferentiable("less", np.less)
 less_equal = nondifferentiable("less_equal", np.less_equal)
@@ -32,12 +32,19 @@ _argsort = nondifferentiable("argsort", lambda x, axis=-1: np.argsort(x, axis=ax
 
 def argmax(x, axis=None, keepdims=False):
     """Index of the largest element (of the flattened array when axis is None). int64."""
+    _check_axis(axis, "argmax")
     return _argmax(x, axis=axis, keepdims=keepdims)
 
 
 def argmin(x, axis=None, keepdims=False):
     """Index of the smallest element (of the flattened array when axis is None). int64."""
+    _check_axis(axis, "argmin")
     return _argmin(x, axis=axis, keepdims=keepdims)
+
+
+def _check_axis(axis, op):
+    if axis is not None and (not isinstance(axis, (int, np.integer)) or isinstance(axis, bool)):
+        raise TypeError(f"{op}: axis must be None or an int, got {type(axis).__name__} {axis!r}")
 
 
 def argsort(x, axis=-1):

@@ -8,8 +8,9 @@ import builtins
 import numpy as np
 
 from ..autograd.dispatch import apply
-from ..autograd.primitive import Primitive, linear, make_op
-from ._util import data_of, normalize_axes, shape_of
+from ..autograd.primitive import Primitive, make_op
+from ._named import linear, weak_result
+from ._util import axis_error, data_of, normalize_axes, shape_of
 from .elementwise import divide, exp, log, multiply, sqrt, where
 from .shape import broadcast_to, flip, reshape
 
@@ -44,8 +45,10 @@ def _list_input(x):
 
 # --------------------------------------------------------------------------- sum, mean
 def _sum_forward(x, axis=None, keepdims=False, dtype=None):
-    out = np.sum(x, axis=axis, keepdims=keepdims, dtype=dtype)
-    return out
+    try:
+        return np.sum(x, axis=axis, keepdims=keepdims, dtype=dtype)
+    except (ValueError, TypeError) as error:
+        raise axis_error("sum", axis, np.ndim(x), error) from None
 
 
 _SUM = linear("sum", _sum_forward,
@@ -77,7 +80,10 @@ def _mean_forward(x, axis=None, keepdims=False):
     if x.dtype.kind in "iub":
         from ..dtypes import get_default_dtype
         x = x.astype(get_default_dtype())
-    return np.mean(x, axis=axis, keepdims=keepdims)
+    try:
+        return np.mean(x, axis=axis, keepdims=keepdims)
+    except (ValueError, TypeError) as error:
+        raise axis_error("mean", axis, np.ndim(x), error) from None
 
 
 def _mean_transpose(grad, x, axis=None, keepdims=False):
@@ -101,7 +107,14 @@ mean.primitive = _MEAN
 
 def var(x, axis=None, ddof=0, keepdims=False):
     """Variance over ``axis`` with ``ddof`` delta degrees of freedom (NumPy's default ddof=0)."""
+    return _var(x, axis, ddof, keepdims, "var")
+
+
+def _var(x, axis, ddof, keepdims, op):
     x = _list_input(x)
+    if isinstance(axis, list):
+        axis = tuple(axis)
+    normalize_axes(axis, len(shape_of(x)), op)
     n = _count(shape_of(x), axis)
     centered = x - mean(x, axis=axis, keepdims=True)
     return sum(centered * centered, axis=axis, keepdims=keepdims) * (1.0 / builtins.max(n - ddof, 0)
@@ -110,7 +123,13 @@ def var(x, axis=None, ddof=0, keepdims=False):
 
 def std(x, axis=None, ddof=0, keepdims=False):
     """Standard deviation: sqrt(var(x, axis, ddof))."""
-    return sqrt(var(x, axis=axis, ddof=ddof, keepdims=keepdims))
+    variance = _var(x, axis, ddof, keepdims, "std")
+    zero = np.asarray(data_of(variance)) == 0
+    if not zero.any():
+        return sqrt(variance)
+    # All-equal slices: std is |x - mean|-like there, with a kink; use the subgradient 0
+    # (as norm at 0) instead of sqrt'(0) * 0 = inf * 0 = NaN.
+    return where(zero, 0, sqrt(where(zero, 1, variance)))
 
 
 # --------------------------------------------------------------------------- max, min
@@ -121,7 +140,11 @@ class _Extreme(Primitive):
         self.name, self.fn = name, fn
 
     def forward(self, x, axis=None, keepdims=False):
-        return self.fn(x, axis=axis, keepdims=keepdims)
+        try:
+            out = self.fn(x, axis=axis, keepdims=keepdims)
+        except (ValueError, TypeError) as error:
+            raise axis_error(self.name, axis, np.ndim(x), error) from None
+        return out if type(x) is np.ndarray else weak_result(out, (x,))
 
     def _weights(self, x, out, axis, keepdims, dtype):
         xd = data_of(x)
@@ -177,18 +200,28 @@ class _Prod(Primitive):
     needs_output = True
 
     def forward(self, x, axis=None, keepdims=False):
-        return np.prod(x, axis=axis, keepdims=keepdims)
+        try:
+            out = np.prod(x, axis=axis, keepdims=keepdims)
+        except (ValueError, TypeError) as error:
+            raise axis_error("prod", axis, np.ndim(x), error) from None
+        return out if type(x) is np.ndarray else weak_result(out, (x,))
 
     def _others(self, x, out, axis, keepdims):
+        """For each element, the product of the *other* elements of its reduction slice."""
         xd = data_of(x)
         zero = xd == 0
         if not zero.any():
             return _restore(out, shape_of(x), axis, keepdims) / x
-        zeros = zero.sum(axis=axis, keepdims=True)
-        safe_x = where(zero, 1, x)
-        prod_nonzero = prod(safe_x, axis=axis, keepdims=True)
-        at_zero = where(zeros == 1, prod_nonzero, 0)
-        return where(zero, at_zero, prod_nonzero / safe_x * (zeros == 0))
+        if isinstance(x, np.ndarray):
+            # Values only (nothing is recorded): exact with zeros, O(size).
+            zeros = zero.sum(axis=axis, keepdims=True)
+            safe_x = np.where(zero, 1, x)
+            prod_nonzero = np.prod(safe_x, axis=axis, keepdims=True)
+            at_zero = np.where(zeros == 1, prod_nonzero, 0)
+            return np.where(zero, at_zero, prod_nonzero / safe_x * (zeros == 0)).astype(x.dtype)
+        # Recorded (higher order): a leave-one-out product, a polynomial in x, so every
+        # derivative is exact at zeros too. Costs n x n per reduction slice of n elements.
+        return _leave_one_out_prod(x, axis)
 
     def vjp(self, needs, grad, out, x, axis=None, keepdims=False):
         return (_restore(grad, shape_of(x), axis, keepdims) * self._others(x, out, axis, keepdims),)
@@ -198,6 +231,25 @@ class _Prod(Primitive):
 
 
 _PROD = _Prod()
+
+
+def _leave_one_out_prod(x, axis):
+    """others[i] = prod_{k != i} x[k] over the reduced axes, in differentiable ops."""
+    from .shape import expand_dims, transpose
+    shape = shape_of(x)
+    nd = len(shape)
+    axes = normalize_axes(axis, nd, "prod")
+    kept = tuple(i for i in range(nd) if i not in axes)
+    order = kept + axes
+    n = 1
+    for a in axes:
+        n *= shape[a]
+    kept_shape = tuple(shape[i] for i in kept)
+    flat = reshape(transpose(x, order), kept_shape + (n,))
+    rows = broadcast_to(expand_dims(flat, -2), kept_shape + (n, n))
+    others = prod(where(np.eye(n, dtype=bool), 1, rows), axis=-1)
+    others = reshape(others, kept_shape + tuple(shape[a] for a in axes))
+    return transpose(others, tuple(int(i) for i in np.argsort(order)))
 
 
 def prod(x, axis=None, keepdims=False):
@@ -215,8 +267,12 @@ class _LogSumExp(Primitive):
     needs_output = True
 
     def forward(self, x, axis=None, keepdims=False):
-        x = np.asarray(x)
-        m = np.max(x, axis=axis, keepdims=True)
+        if type(x) is not np.ndarray:
+            x = weak_result(x, (x,))
+        try:
+            m = np.max(x, axis=axis, keepdims=True)
+        except (ValueError, TypeError) as error:
+            raise axis_error("logsumexp", axis, x.ndim, error) from None
         m = np.where(np.isfinite(m), m, 0)
         out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
         if not keepdims:
@@ -255,8 +311,12 @@ class _L2Norm(Primitive):
     needs_output = True
 
     def forward(self, x, axis=None, keepdims=False):
-        x = np.asarray(x)
-        return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
+        if type(x) is not np.ndarray:
+            x = weak_result(x, (x,))
+        try:
+            return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
+        except (ValueError, TypeError) as error:
+            raise axis_error("norm", axis, x.ndim, error) from None
 
     def _direction(self, x, out, axis, keepdims):
         norm_b = _restore(out, shape_of(x), axis, keepdims)
@@ -320,13 +380,33 @@ def norm(x, ord=None, axis=None, keepdims=False):
     if ord == -np.inf:
         return min(abs_(x), axis=axis, keepdims=keepdims)
     if ord == 0:
-        from .shape import astype
-        return sum(astype(data_of(x) != 0, data_of(x).dtype), axis=axis, keepdims=keepdims)
+        # The number of non-zero elements: piecewise constant, so its gradient is zero. The
+        # count is selected by where() from a branch that depends on x, so the result stays
+        # in the graph (backward works and gives exact zeros, never 0 * inf).
+        xd = np.asarray(data_of(x))
+        nonzero = (xd != 0).astype(xd.dtype if xd.dtype.kind == "f" else np.float64)
+        counted = where(np.zeros(xd.shape, dtype=bool), x, nonzero)
+        return sum(counted, axis=axis, keepdims=keepdims)
     if ord == 1:
         return sum(abs_(x), axis=axis, keepdims=keepdims)
     if isinstance(ord, str):
         raise ValueError(f"norm: invalid norm order {ord!r} for vectors")
-    return power(sum(power(abs_(x), ord), axis=axis, keepdims=keepdims), 1.0 / ord)
+    # (sum |x|^p)^(1/p). Where a slice is all zeros the gradient is 0 (as PyTorch), not the
+    # NaN of inf * 0: the root is taken of a safe value and the result selected by where().
+    magnitude = abs_(x)
+    at_zero = np.asarray(data_of(x)) == 0
+    if ord < 1 and at_zero.any():
+        # |x|^p has an infinite slope at 0 for p < 1: use the subgradient 0 there.
+        powered = where(at_zero, 0 if ord > 0 else np.inf,
+                        power(where(at_zero, 1, magnitude), ord))
+    else:
+        powered = power(magnitude, ord)
+    total = sum(powered, axis=axis, keepdims=keepdims)
+    empty = data_of(total) == 0
+    if not np.any(empty):
+        return power(total, 1.0 / ord)
+    root = power(where(empty, 1, total), 1.0 / ord)
+    return where(empty, 0 if ord > 0 else np.inf, root)
 
 
 # --------------------------------------------------------------------------- cumsum
@@ -336,8 +416,14 @@ def _cumsum_transpose(grad, x, axis=None):
     return flip(cumsum(flip(grad, axis), axis=axis), axis)
 
 
-_CUMSUM = linear("cumsum", lambda x, axis=None: np.cumsum(x, axis=axis),
-                 transpose=_cumsum_transpose).primitive
+def _cumsum_forward(x, axis=None):
+    try:
+        return np.cumsum(x, axis=axis)
+    except (ValueError, TypeError) as error:
+        raise axis_error("cumsum", axis, np.ndim(x), error) from None
+
+
+_CUMSUM = linear("cumsum", _cumsum_forward, transpose=_cumsum_transpose).primitive
 
 
 def cumsum(x, axis=None):
@@ -353,6 +439,7 @@ def cumprod(x, axis=None):
     if axis is None:
         x = reshape(x, (-1,))
         axis = 0
+    axis = normalize_axes(axis, len(shape_of(x)), "cumprod")[0]
     n = shape_of(x)[axis]
     from .shape import stack, take
     return stack([prod(take(x, np.arange(i + 1), axis=axis), axis=axis) for i in range(n)],

@@ -7,8 +7,10 @@ import builtins
 import numpy as np
 
 from ..autograd.dispatch import apply
-from ..autograd.primitive import Primitive, linear, make_op, nondifferentiable
-from ._util import data_of, dtype_of, normalize_axes, shape_of
+from ..autograd.primitive import Primitive, make_op
+from ..autograd.primitive import linear as _strict_linear
+from ._named import linear, nondifferentiable, weak_result
+from ._util import axis_error, data_of, dtype_of, normalize_axes, shape_of
 
 
 def _shape_arg(shape):
@@ -82,8 +84,15 @@ def swapaxes(x, axis1, axis2):
 def moveaxis(x, source, destination):
     """Move axes to new positions (np.moveaxis)."""
     nd = len(shape_of(x))
-    src = [s % nd for s in ((source,) if isinstance(source, int) else source)]
-    dst = [d % nd for d in ((destination,) if isinstance(destination, int) else destination)]
+    source = (source,) if isinstance(source, (int, np.integer)) else tuple(source)
+    destination = (destination,) if isinstance(destination, (int, np.integer)) else tuple(destination)
+    if len(source) != len(destination):
+        raise ValueError(f"moveaxis: source {source} and destination {destination} must have "
+                         "the same number of elements")
+    src = [normalize_axes(s, nd, "moveaxis (source)")[0] for s in source]
+    dst = [normalize_axes(d, nd, "moveaxis (destination)")[0] for d in destination]
+    if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise ValueError(f"moveaxis: repeated axis in source {source} or destination {destination}")
     order = [n for n in range(nd) if n not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
@@ -108,9 +117,9 @@ def squeeze(x, axis=None):
 def expand_dims(x, axis):
     """Insert axes of length one at ``axis`` (int or tuple)."""
     shape = list(shape_of(x))
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     nd = len(shape) + len(axes)
-    for a in sorted(a % nd for a in axes):
+    for a in normalize_axes(axes, nd, "expand_dims"):
         shape.insert(a, 1)
     return reshape(x, tuple(shape))
 
@@ -166,7 +175,7 @@ def atleast_3d(*xs):
 # --------------------------------------------------------------------------- broadcasting
 def _sum_to_forward(x, shape):
     from ..autograd.engine import _np_sum_to
-    return np.ascontiguousarray(_np_sum_to(np.asarray(x), shape))
+    return np.asarray(_np_sum_to(np.asarray(x), shape), order="C")  # (ascontiguousarray makes 0-d 1-d)
 
 
 _BROADCAST_TO = linear("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
@@ -206,7 +215,7 @@ def _astype_forward(x, dtype):
     return np.asarray(x).astype(dtype)
 
 
-_ASTYPE = linear("astype", _astype_forward,
+_ASTYPE = _strict_linear("astype", _astype_forward,
                  transpose=lambda grad, x, dtype: astype(grad, dtype_of(x))).primitive
 _ASTYPE_ND = nondifferentiable("astype", _astype_forward).primitive
 
@@ -285,14 +294,28 @@ def stack(xs, axis=0):
 
 
 def array(data, dtype=None):
-    """A differentiable tensor from (nested) lists of Tensors and numbers."""
+    """A differentiable tensor from (nested) lists of Tensors, ndarrays and numbers (np.array).
+
+    Lists holding Tensors are stacked (so the result is differentiable in each); the
+    dtype is NumPy's for ndarray elements, and Python floats alone give the default dtype.
+    """
     from ..creation import tensor
     if isinstance(data, (list, tuple)) and any(_contains_tensor(d) for d in data):
         out = stack([array(d) for d in data])
         return astype(out, dtype) if dtype is not None else out
     if hasattr(data, "node"):
         return data if dtype is None else astype(data, dtype)
+    if dtype is None and isinstance(data, (list, tuple)) and _contains_ndarray(data):
+        return tensor(np.array(data))
     return tensor(data, dtype=dtype)
+
+
+def _contains_ndarray(d):
+    if isinstance(d, (np.ndarray, np.generic)):
+        return True
+    if isinstance(d, (list, tuple)):
+        return any(_contains_ndarray(e) for e in d)
+    return False
 
 
 def _contains_tensor(d):
@@ -384,8 +407,14 @@ def dsplit(x, indices_or_sections):
 
 
 # --------------------------------------------------------------------------- pad
-def _pad_width(pad_width, nd):
-    pw = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (nd, 2)) if nd else np.zeros((0, 2), int)
+def _pad_width(pad_width, nd, shape=None):
+    try:
+        pw = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (nd, 2)) if nd \
+            else np.zeros((0, 2), int)
+    except (ValueError, TypeError):
+        raise ValueError(f"pad: pad_width {pad_width!r} does not fit a tensor of shape {shape}: "
+                         f"expected an int, a (before, after) pair, or one pair per axis "
+                         f"({nd} pairs)") from None
     if (pw < 0).any():
         raise ValueError(f"pad: pad_width must be non-negative, got {np.asarray(pad_width).tolist()}")
     return tuple((int(a), int(b)) for a, b in pw)
@@ -415,7 +444,7 @@ _PAD = _PadConstant()
 def pad(x, pad_width, mode="constant", constant_values=0):
     """np.pad with NumPy's per-axis ``pad_width``; modes constant, edge, reflect, symmetric, wrap."""
     nd = len(shape_of(x))
-    pw = _pad_width(pad_width, nd)
+    pw = _pad_width(pad_width, nd, shape_of(x))
     if mode == "constant":
         return apply(_PAD, x, pad_width=pw, constant_values=constant_values)
     if mode not in ("edge", "reflect", "symmetric", "wrap"):
@@ -432,7 +461,14 @@ pad.primitive = _PAD
 
 
 # --------------------------------------------------------------------------- reordering
-_FLIP = linear("flip", lambda x, axis=None: np.flip(x, axis),
+def _flip_forward(x, axis=None):
+    try:
+        return np.flip(x, axis)
+    except (ValueError, TypeError) as error:
+        raise axis_error("flip", axis, np.ndim(x), error) from None
+
+
+_FLIP = linear("flip", _flip_forward,
                transpose=lambda grad, x, axis=None: flip(grad, axis)).primitive
 
 
@@ -483,7 +519,10 @@ def roll(x, shift, axis=None):
 
 def tile(x, reps):
     """np.tile as broadcast + reshape (so the gradient is a sum)."""
-    reps = (reps,) if isinstance(reps, int) else tuple(reps)
+    reps = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
+    if any(int(r) < 0 for r in reps):
+        raise ValueError(f"tile: reps must be non-negative, got {reps}")
+    reps = tuple(int(r) for r in reps)
     shape = shape_of(x)
     nd = builtins.max(len(shape), len(reps))
     shape = (1,) * (nd - len(shape)) + tuple(shape)
@@ -502,38 +541,78 @@ def repeat(x, repeats, axis=None):
         axis = 0
     nd = len(shape_of(x))
     axis = normalize_axes(axis, nd, "repeat")[0]
+    counts = np.asarray(data_of(repeats))
+    if counts.dtype.kind not in "iu" and counts.dtype != bool:
+        raise TypeError(f"repeat: repeats must be integers, got dtype {counts.dtype}")
+    if (counts < 0).any():
+        raise ValueError(f"repeat: repeats must be non-negative, got {counts.tolist()}")
+    if counts.size == 1:
+        repeats = int(counts.reshape(()))
+    elif counts.shape != (shape_of(x)[axis],):
+        raise ValueError(f"repeat: repeats of shape {counts.shape} do not match axis {axis} of "
+                         f"length {shape_of(x)[axis]} (tensor of shape {shape_of(x)}): expected "
+                         f"one count per element or a single count")
     if isinstance(repeats, (int, np.integer)):
         shape = shape_of(x)
         expanded = expand_dims(x, axis + 1)
         target = shape[:axis + 1] + (int(repeats),) + shape[axis + 1:]
         return reshape(broadcast_to(expanded, target),
                        shape[:axis] + (shape[axis] * int(repeats),) + shape[axis + 1:])
-    idx = np.repeat(np.arange(shape_of(x)[axis]), np.asarray(data_of(repeats)))
+    idx = np.repeat(np.arange(shape_of(x)[axis]), counts)
     return take(x, idx, axis=axis)
 
 
 def take(x, indices, axis=None):
     """np.take: elements at ``indices`` along ``axis`` (None: of the flattened array)."""
     from .indexing import getitem
-    idx = np.asarray(data_of(indices))
+    idx = _index_array(indices, "take")
     if axis is None:
+        _check_bounds(idx, int(np.prod(shape_of(x))), None, shape_of(x), "take")
         return getitem(ravel(x), (idx,))
     axis = normalize_axes(axis, len(shape_of(x)), "take")[0]
+    _check_bounds(idx, shape_of(x)[axis], axis, shape_of(x), "take")
     return getitem(x, (slice(None),) * axis + (idx,))
+
+
+def _index_array(indices, op):
+    idx = np.asarray(data_of(indices))
+    if idx.dtype.kind not in "iu":
+        if idx.size == 0:
+            return idx.astype(np.int64)
+        raise IndexError(f"{op}: indices must be integers, got dtype {idx.dtype}")
+    return idx
+
+
+def _check_bounds(idx, n, axis, shape, op):
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        bad = int(idx.min()) if idx.min() < -n else int(idx.max())
+        where_ = "the flattened tensor" if axis is None else f"axis {axis}"
+        raise IndexError(f"{op}: index {bad} is out of bounds for {where_} with size {n} "
+                         f"(tensor of shape {tuple(shape)})")
 
 
 def take_along_axis(x, indices, axis):
     """np.take_along_axis: pick values with an index array shaped like x (broadcasting)."""
     from .indexing import getitem
-    idx = np.asarray(data_of(indices))
+    idx = _index_array(indices, "take_along_axis")
     shape = shape_of(x)
     if axis is None:
+        if idx.ndim != 1:
+            raise ValueError(f"take_along_axis: with axis=None the indices must be 1-D, got "
+                             f"shape {idx.shape}")
+        _check_bounds(idx, int(np.prod(shape)), None, shape, "take_along_axis")
         return getitem(ravel(x), (idx,))
     nd = len(shape)
     axis = normalize_axes(axis, nd, "take_along_axis")[0]
     if idx.ndim != nd:
         raise ValueError(f"take_along_axis: indices must have the same number of dimensions as "
-                         f"the tensor ({nd}), got {idx.ndim}")
+                         f"the tensor ({nd}, shape {shape}), got shape {idx.shape}")
+    _check_bounds(idx, shape[axis], axis, shape, "take_along_axis")
+    try:
+        np.broadcast_shapes(shape[:axis] + shape[axis + 1:], idx.shape[:axis] + idx.shape[axis + 1:])
+    except ValueError:
+        raise ValueError(f"take_along_axis: indices of shape {idx.shape} do not broadcast against "
+                         f"a tensor of shape {shape} outside axis {axis}") from None
     key = []
     for d in range(nd):
         if d == axis:
@@ -586,9 +665,22 @@ _DIAG_EMBED = linear("diag_embed", _diag_embed_forward,
 
 
 def diagonal(x, offset=0, axis1=0, axis2=1):
-    """The diagonal(s) of x over axis1, axis2 (np.diagonal; returns a copy)."""
-    nd = len(shape_of(x))
-    return apply(_DIAGONAL, x, offset=offset, axis1=axis1 % nd, axis2=axis2 % nd)
+    """The diagonal(s) of x over axis1, axis2 (np.diagonal; returns a copy).
+
+    Shape: x's shape without axis1 and axis2, plus the diagonal's length last."""
+    return apply(_DIAGONAL, x, **_diagonal_params(x, offset, axis1, axis2, "diagonal"))
+
+
+def _diagonal_params(x, offset, axis1, axis2, op):
+    shape = shape_of(x)
+    nd = len(shape)
+    if nd < 2:
+        raise ValueError(f"{op}: input must have at least 2 dimensions, got shape {shape}")
+    a1 = normalize_axes(axis1, nd, op)[0]
+    a2 = normalize_axes(axis2, nd, op)[0]
+    if a1 == a2:
+        raise ValueError(f"{op}: axis1 and axis2 cannot be the same (both are axis {a1})")
+    return dict(offset=int(offset), axis1=a1, axis2=a2)
 
 
 def _diag_embed(d, shape, offset, axis1, axis2):
@@ -612,7 +704,7 @@ def diag(x, k=0):
 def trace(x, offset=0, axis1=0, axis2=1):
     """Sum along a diagonal (np.trace)."""
     from .reductions import sum as sum_
-    return sum_(diagonal(x, offset, axis1, axis2), axis=-1)
+    return sum_(apply(_DIAGONAL, x, **_diagonal_params(x, offset, axis1, axis2, "trace")), axis=-1)
 
 
 def diff(x, n=1, axis=-1):

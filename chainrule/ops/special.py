@@ -3,7 +3,8 @@ import math
 
 import numpy as np
 
-from ..autograd.primitive import Primitive, binary, make_op, unary
+from ..autograd.primitive import Primitive, make_op
+from ._named import binary, unary
 from ._util import data_of, normalize_axes
 from .elementwise import exp, multiply, negative, where
 
@@ -202,8 +203,11 @@ def _float_input(x):
 
 def _check_axis(x, axis, op):
     ndim = np.ndim(data_of(x))
+    if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
+        raise TypeError(f"{op}: axis must be an int, got {type(axis).__name__} {axis!r}")
     if not -max(ndim, 1) <= axis < max(ndim, 1):
-        raise ValueError(f"{op}: axis {axis} is out of bounds for a tensor of dimension {ndim}")
+        raise np.exceptions.AxisError(
+            f"{op}: axis {axis} is out of bounds for a tensor of dimension {ndim}")
     return axis
 
 

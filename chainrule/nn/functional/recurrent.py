@@ -1,1 +1,913 @@
-__all__ = []
+"""Recurrent networks: Elman RNN (tanh/relu), LSTM (optionally projected) and GRU; cells and sequences.
+
+PyTorch's equations, gate order and weight shapes (``G`` gates of size ``H``):
+
+    RNN   h' = act(W_ih x + b_ih + W_hh h + b_hh)                                       G = 1
+    LSTM  i, f, g, o = sigmoid, sigmoid, tanh, sigmoid of (W_ih x + b_ih + W_hh h + b_hh)
+          c' = f * c + i * g;   h' = o * tanh(c')   (then h' = W_hr h' with proj_size)   G = 4
+    GRU   r, z = sigmoid(W_i{r,z} x + b_i{r,z} + W_h{r,z} h + b_h{r,z})
+          n = tanh(W_in x + b_in + r * (W_hn h + b_hn));  h' = (1 - z) * n + z * h      G = 3
+
+How the work is laid out (the speed is measured against PyTorch's fused kernels):
+
+* One layer in one direction is ONE primitive (a *scan*). Its forward is NumPy:
+  the input projection of every time step as one GEMM, ``(seq*batch, input) @
+  W_ih^T``, then a lean loop with one small GEMM and a few in-place ufuncs per
+  step. Its VJP and JVP are written with chainrule ops, so they run on ndarrays
+  when nothing is recorded and build a graph under ``create_graph=True`` (double
+  backward, forward-over-reverse). Whatever does not depend on the recurrence
+  (weight gradients, the input's gradient) is one GEMM over all steps; the
+  per-step loop only carries the state's gradient.
+* When the call is recorded, the forward also leaves the activated gates and the
+  derivative factors the backward loop needs in a workspace (cuDNN's "reserve
+  space"), computed in place while each step's values are in cache. The first
+  reverse pass that records nothing uses it once; any other pass (a second
+  backward, ``create_graph``, forward mode) recomputes those values from the
+  inputs with differentiable ops.
+* Sigmoids are computed as ``0.5 * tanh(0.5 a) + 0.5`` (no overflow; one ufunc
+  for all gates), with the 0.5 folded into the weights.
+"""
+import numpy as np
+
+from ... import ops
+from ...autograd.dispatch import apply
+from ...autograd.modes import is_grad_enabled
+from ...autograd.primitive import Primitive
+from ...ops.elementwise import zeros_like_any
+from ...random import generator
+from ...tensor import Tensor
+
+__all__ = ["rnn", "lstm", "gru", "rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell"]
+
+
+# =========================================================================== helpers
+class _Workspace:
+    """Arrays a scan's forward computed for its first unrecorded backward (taken once)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self):
+        self.values = None
+
+    def take(self):
+        values, self.values = self.values, None
+        return values
+
+    def __repr__(self):
+        return "<workspace>"
+
+
+def _steps(length, reverse):
+    """Time indices in the order the forward recurrence visits them."""
+    return range(length - 1, -1, -1) if reverse else range(length)
+
+
+def _backward_steps(length, reverse):
+    return range(length) if reverse else range(length - 1, -1, -1)
+
+
+def _flat(x):
+    """(seq_len, batch, n) -> (seq_len * batch, n)."""
+    shape = x.shape
+    return ops.reshape(x, (shape[0] * shape[1], shape[2]))
+
+
+def _previous(seq, first, reverse):
+    """(seq_len, batch, n): the state each step starts from (``first``, then the outputs before it)."""
+    if reverse:
+        return ops.concatenate([seq[1:], first[None]], axis=0)
+    return ops.concatenate([first[None], seq[:-1]], axis=0)
+
+
+def _time_ordered(per_step, reverse):
+    """Per-step (batch, n) values gathered in backward order, as one (seq_len * batch, n) in time order."""
+    if not reverse:
+        per_step.reverse()
+    return per_step[0] if len(per_step) == 1 else ops.concatenate(per_step, axis=0)
+
+
+def _project_all(seq, weight):
+    """seq (seq_len, batch, n) @ weight^T for every step at once: (seq_len, batch, m)."""
+    length, batch = seq.shape[0], seq.shape[1]
+    return ops.reshape(ops.matmul(_flat(seq), ops.transpose(weight)), (length, batch, weight.shape[0]))
+
+
+def _recurrent_weight_grad(grad_pre, hs, h0, reverse):
+    """sum_t grad_pre_t^T h_prev_t without building h_prev: (G*H, P).
+
+    grad_pre (seq_len * batch, G*H) in time order; hs (seq_len, batch, P) the outputs;
+    h_prev_t is h0 at the first step visited and the neighbouring output otherwise.
+    """
+    batch = h0.shape[0]
+    first, rest, earlier = ((grad_pre[-batch:], grad_pre[:-batch], hs[1:]) if reverse else
+                            (grad_pre[:batch], grad_pre[batch:], hs[:-1]))
+    result = ops.matmul(ops.transpose(first), h0)
+    if hs.shape[0] > 1:
+        result = result + ops.matmul(ops.transpose(rest), _flat(earlier))
+    return result
+
+
+def _input_grads(needs, grad_pre, x, w_ih, bias_needed):
+    """Gradients of x (seq_len, batch, I), w_ih (G*H, I) and a bias from grad_pre (seq_len*batch, G*H)."""
+    grad_x = ops.reshape(ops.matmul(grad_pre, w_ih), x.shape) if needs[0] else None
+    grad_w_ih = ops.matmul(ops.transpose(grad_pre), _flat(x)) if needs[1] else None
+    grad_bias = ops.sum(grad_pre, axis=0) if bias_needed else None
+    return grad_x, grad_w_ih, grad_bias
+
+
+def _is_raw(value):
+    return isinstance(value, np.ndarray)
+
+
+def _gate_scale(kinds, hidden, dtype):
+    """Per pre-activation column: 0.5 for a sigmoid gate ("s"), 1 for a tanh gate ("t")."""
+    return np.concatenate([np.full(hidden, 0.5 if kind == "s" else 1.0) for kind in kinds]).astype(dtype)
+
+
+def _projection_forward(x, w_ih, bias, scale=None):
+    """(seq_len, batch, G*H) = x @ w_ih^T + bias for all steps in one GEMM (times ``scale``)."""
+    length, batch, size = x.shape
+    w = w_ih.T if scale is None else w_ih.T * scale
+    pre = np.matmul(x.reshape(length * batch, size), np.ascontiguousarray(w))
+    pre += bias if scale is None else bias * scale
+    return pre.reshape(length, batch, w_ih.shape[0])
+
+
+# =========================================================================== RNN scan
+class _RNNScan(Primitive):
+    """One Elman layer in one direction: h_t = act(x_t W_ih^T + b + h_{t-1} W_hh^T).
+
+    Inputs: x (seq_len, batch, I), h0 (batch, H), w_ih (H, I), w_hh (H, H), bias (H,)
+    (b_ih + b_hh, zeros without bias). Output: every h_t, (seq_len, batch, H).
+    ``reverse`` runs from the last step to the first.
+    """
+
+    needs_inputs = True
+    needs_output = True
+
+    def __init__(self, nonlinearity):
+        self.nonlinearity = nonlinearity
+        self.name = f"rnn_{nonlinearity}_scan"
+
+    def forward(self, x, h0, w_ih, w_hh, bias, reverse=False, workspace=None):
+        out = _projection_forward(x, w_ih, bias)   # pre-activations, activated in place
+        w = np.ascontiguousarray(w_hh.T)            # BLAS is several times slower on the transposed view
+        product = np.empty(h0.shape, out.dtype)
+        h = h0
+        for t in _steps(x.shape[0], reverse):
+            step = out[t]
+            np.matmul(h, w, out=product)
+            step += product
+            if self.nonlinearity == "tanh":
+                np.tanh(step, out=step)
+            else:
+                np.maximum(step, 0, out=step)
+            h = step
+        return out
+
+    def _derivative(self, out):
+        if self.nonlinearity == "tanh":
+            return 1 - out * out
+        # relu'(0) = 0 (API.md §2; as PyTorch): a constant mask
+        data = out.data if isinstance(out, Tensor) else out
+        return (data > 0).astype(data.dtype)
+
+    def vjp(self, needs, grad, out, x, h0, w_ih, w_hh, bias, reverse=False, workspace=None):
+        length = x.shape[0]
+        derivative = self._derivative(out)
+        carry, grads_pre = None, []
+        for k, t in enumerate(_backward_steps(length, reverse)):
+            grad_h = grad[t] if carry is None else grad[t] + carry
+            grad_pre = grad_h * derivative[t]
+            grads_pre.append(grad_pre)
+            if k + 1 < length or needs[1]:
+                carry = ops.matmul(grad_pre, w_hh)
+        grad_pre = _time_ordered(grads_pre, reverse)
+        grad_x, grad_w_ih, grad_bias = _input_grads((needs[0], needs[2]), grad_pre, x, w_ih, needs[4])
+        grad_w_hh = _recurrent_weight_grad(grad_pre, out, h0, reverse) if needs[3] else None
+        return grad_x, carry if needs[1] else None, grad_w_ih, grad_w_hh, grad_bias
+
+    def jvp(self, tangents, out, x, h0, w_ih, w_hh, bias, reverse=False, workspace=None):
+        tangent_x, tangent_h, tangent_w_ih, tangent_w_hh, tangent_bias = tangents
+        base = _tangent_projection(x, w_ih, tangent_x, tangent_w_ih, tangent_bias)
+        if tangent_w_hh is not None:
+            base = base + _project_all(_previous(out, h0, reverse), tangent_w_hh)
+        derivative = self._derivative(out)
+        results = [None] * x.shape[0]
+        for t in _steps(x.shape[0], reverse):
+            pre = base[t]
+            if tangent_h is not None:
+                pre = pre + ops.matmul(tangent_h, ops.transpose(w_hh))
+            tangent_h = pre * derivative[t]
+            results[t] = tangent_h
+        return ops.stack(results, axis=0)
+
+
+def _tangent_projection(x, w_ih, tangent_x, tangent_w_ih, tangent_bias):
+    """The tangent of x @ w_ih^T + bias for all steps, (seq_len, batch, G*H) (zeros if none)."""
+    result = None
+    if tangent_x is not None:
+        result = _project_all(tangent_x, w_ih)
+    if tangent_w_ih is not None:
+        term = _project_all(x, tangent_w_ih)
+        result = term if result is None else result + term
+    if result is None:
+        result = zeros_like_any(np.empty((x.shape[0], x.shape[1], w_ih.shape[0]), x.dtype))
+    if tangent_bias is not None:
+        result = result + tangent_bias
+    return result
+
+
+# =========================================================================== LSTM scan
+class _LSTMScan(Primitive):
+    """One LSTM layer in one direction, optionally with a projection W_hr.
+
+    Inputs: x (seq_len, batch, I), h0 (batch, P), c0 (batch, H), w_ih (4H, I), w_hh (4H, P),
+    bias (4H,) (b_ih + b_hh, zeros without bias) and w_hr (P, H) when projecting (P = H
+    otherwise). Output, flat: every h_t (seq_len, batch, P) then every c_t (seq_len, batch, H),
+    so that each is a contiguous block (see ``_unpack_lstm``).
+    """
+
+    name = "lstm_scan"
+    needs_inputs = True
+    needs_output = True
+
+    def forward(self, x, h0, c0, w_ih, w_hh, bias, w_hr=None, reverse=False, workspace=None):
+        length, batch = x.shape[0], x.shape[1]
+        hidden, proj = w_hh.shape[0] // 4, h0.shape[-1]
+        dtype = w_hh.dtype
+        scale = _gate_scale("ssts", hidden, dtype)
+        offset = 1 - scale
+        gates = _projection_forward(x, w_ih, bias, scale)   # scaled pre-activations -> gates i, f, g, o
+        w = np.ascontiguousarray(w_hh.T * scale)            # BLAS is several times slower on a transposed view
+        w_r = None if w_hr is None else np.ascontiguousarray(w_hr.T)
+        out = np.empty(length * batch * (proj + hidden), dtype)
+        split = length * batch * proj
+        hs = out[:split].reshape(length, batch, proj)
+        cs = out[split:].reshape(length, batch, hidden)
+        keep = workspace is not None
+        if keep:
+            coef = np.empty_like(gates)                       # d pre-activation / d (c, c, c, m)
+            through_c = np.empty_like(cs)                     # d c / d m = o * (1 - tanh(c)^2)
+            m_all = np.empty_like(cs) if w_hr is not None else None
+        product = np.empty((batch, 4 * hidden), dtype)
+        tanh_c = np.empty((batch, hidden), dtype)
+        cell = np.empty((batch, hidden), dtype)
+        h, c = h0, c0
+        for t in _steps(length, reverse):
+            a = gates[t]
+            np.matmul(h, w, out=product)
+            a += product
+            np.tanh(a, out=a)
+            a *= scale
+            a += offset
+            i, f = a[:, :hidden], a[:, hidden:2 * hidden]
+            g, o = a[:, 2 * hidden:3 * hidden], a[:, 3 * hidden:]
+            c_new = cs[t]
+            np.multiply(f, c, out=c_new)
+            np.multiply(i, g, out=cell)
+            c_new += cell
+            np.tanh(c_new, out=tanh_c)
+            if w_r is None:
+                np.multiply(o, tanh_c, out=hs[t])
+            else:
+                m = m_all[t] if keep else cell
+                np.multiply(o, tanh_c, out=m)
+                np.matmul(m, w_r, out=hs[t])
+            if keep:
+                k = coef[t]
+                np.subtract(1, a, out=k)
+                k *= a                                        # gate * (1 - gate) ...
+                k_g = k[:, 2 * hidden:3 * hidden]
+                np.multiply(g, g, out=k_g)
+                np.subtract(1, k_g, out=k_g)                  # ... but 1 - g^2 for the tanh gate
+                k[:, :hidden] *= g
+                k[:, hidden:2 * hidden] *= c
+                k_g *= i
+                k[:, 3 * hidden:] *= tanh_c
+                thr = through_c[t]
+                np.multiply(tanh_c, tanh_c, out=thr)
+                np.subtract(1, thr, out=thr)
+                thr *= o
+            h, c = hs[t], c_new
+        if keep:
+            workspace.values = (gates, coef, through_c, m_all)
+        return out
+
+    def _saved(self, out, x, h0, c0, w_ih, w_hh, bias, w_hr, reverse, workspace):
+        """(gates, coef, through_c, m), each (seq_len, batch, .) in time order: the activated gates
+        i, f, g, o; the factors [g i(1-i), c_prev f(1-f), i(1-g^2), tanh(c) o(1-o)];
+        o (1 - tanh(c)^2); and o tanh(c) (None without projection)."""
+        cached = workspace.take() if workspace is not None else None
+        if cached is not None and _is_raw(out):
+            return cached
+        length, batch = x.shape[0], x.shape[1]
+        hidden, proj = w_hh.shape[0] // 4, h0.shape[-1]
+        hs, cs = _unpack_lstm(out, length, batch, proj, hidden)
+        h_prev, c_prev = _previous(hs, h0, reverse), _previous(cs, c0, reverse)
+        pre = _project_all(x, w_ih) + bias + _project_all(h_prev, w_hh)
+        i, f = ops.sigmoid(pre[:, :, :hidden]), ops.sigmoid(pre[:, :, hidden:2 * hidden])
+        g, o = ops.tanh(pre[:, :, 2 * hidden:3 * hidden]), ops.sigmoid(pre[:, :, 3 * hidden:])
+        tanh_c = ops.tanh(cs)
+        gates = ops.concatenate([i, f, g, o], axis=-1)
+        coef = ops.concatenate([g * i * (1 - i), c_prev * f * (1 - f), i * (1 - g * g),
+                                tanh_c * o * (1 - o)], axis=-1)
+        return gates, coef, o * (1 - tanh_c * tanh_c), (None if w_hr is None else o * tanh_c)
+
+    def vjp(self, needs, grad, out, x, h0, c0, w_ih, w_hh, bias, w_hr=None, reverse=False,
+            workspace=None):
+        length, batch = x.shape[0], x.shape[1]
+        hidden, proj = w_hh.shape[0] // 4, h0.shape[-1]
+        gates, coef, through_c, m_all = self._saved(out, x, h0, c0, w_ih, w_hh, bias, w_hr,
+                                                    reverse, workspace)
+        f = gates[:, :, hidden:2 * hidden]
+        grad_hs, grad_cs = _unpack_lstm(grad, length, batch, proj, hidden)
+        carry_h = carry_c = None
+        grads_pre, grads_h = [], []
+        for k, t in enumerate(_backward_steps(length, reverse)):
+            grad_h = grad_hs[t] if carry_h is None else grad_hs[t] + carry_h
+            grad_m = grad_h if w_hr is None else ops.matmul(grad_h, w_hr)
+            grad_c = grad_cs[t] + grad_m * through_c[t]
+            if carry_c is not None:
+                grad_c = grad_c + carry_c
+            grad_pre = ops.concatenate([grad_c, grad_c, grad_c, grad_m], axis=-1) * coef[t]
+            grads_pre.append(grad_pre)
+            if w_hr is not None:
+                grads_h.append(grad_h)
+            if k + 1 < length or needs[1]:
+                carry_h = ops.matmul(grad_pre, w_hh)
+            if k + 1 < length or needs[2]:
+                carry_c = grad_c * f[t]
+        grad_pre = _time_ordered(grads_pre, reverse)
+        grad_x, grad_w_ih, grad_bias = _input_grads((needs[0], needs[3]), grad_pre, x, w_ih, needs[5])
+        grad_w_hh = None
+        if needs[4]:
+            hs = _unpack_lstm(out, length, batch, proj, hidden)[0]
+            grad_w_hh = _recurrent_weight_grad(grad_pre, hs, h0, reverse)
+        grads = (grad_x, carry_h if needs[1] else None, carry_c if needs[2] else None, grad_w_ih,
+                 grad_w_hh, grad_bias)
+        if w_hr is None:
+            return grads
+        grad_w_hr = None
+        if needs[6]:
+            grad_w_hr = ops.matmul(ops.transpose(_time_ordered(grads_h, reverse)), _flat(m_all))
+        return grads + (grad_w_hr,)
+
+    def jvp(self, tangents, out, x, h0, c0, w_ih, w_hh, bias, w_hr=None, reverse=False,
+            workspace=None):
+        tangent_x, tangent_h, tangent_c, tangent_w_ih, tangent_w_hh, tangent_bias = tangents[:6]
+        tangent_w_hr = tangents[6] if w_hr is not None else None
+        length, batch = x.shape[0], x.shape[1]
+        hidden, proj = w_hh.shape[0] // 4, h0.shape[-1]
+        gates, _, through_c, m_all = self._saved(out, x, h0, c0, w_ih, w_hh, bias, w_hr, reverse,
+                                                 None)
+        i, f = gates[:, :, :hidden], gates[:, :, hidden:2 * hidden]
+        g, o = gates[:, :, 2 * hidden:3 * hidden], gates[:, :, 3 * hidden:]
+        hs, cs = _unpack_lstm(out, length, batch, proj, hidden)
+        c_prev = _previous(cs, c0, reverse)
+        tanh_c = ops.tanh(cs)
+        slope = ops.concatenate([i * (1 - i), f * (1 - f), 1 - g * g, o * (1 - o)], axis=-1)
+        base = _tangent_projection(x, w_ih, tangent_x, tangent_w_ih, tangent_bias)
+        if tangent_w_hh is not None:
+            base = base + _project_all(_previous(hs, h0, reverse), tangent_w_hh)
+        base_h = None if tangent_w_hr is None else _project_all(m_all, tangent_w_hr)
+        # Missing initial-state tangents are zeros (forward mode need not be fast).
+        tangent_h = zeros_like_any(h0) if tangent_h is None else tangent_h
+        tangent_c = zeros_like_any(c0) if tangent_c is None else tangent_c
+        results_h, results_c = [None] * length, [None] * length
+        for t in _steps(length, reverse):
+            act = (base[t] + ops.matmul(tangent_h, ops.transpose(w_hh))) * slope[t]
+            tangent_c = (tangent_c * f[t] + act[:, hidden:2 * hidden] * c_prev[t]
+                         + act[:, :hidden] * g[t] + act[:, 2 * hidden:3 * hidden] * i[t])
+            tangent_m = act[:, 3 * hidden:] * tanh_c[t] + through_c[t] * tangent_c
+            if w_hr is None:
+                tangent_h = tangent_m
+            else:
+                tangent_h = ops.matmul(tangent_m, ops.transpose(w_hr))
+                if base_h is not None:
+                    tangent_h = tangent_h + base_h[t]
+            results_h[t], results_c[t] = tangent_h, tangent_c
+        return ops.concatenate([ops.ravel(ops.stack(results_h, axis=0)),
+                                ops.ravel(ops.stack(results_c, axis=0))], axis=0)
+
+
+def _unpack_lstm(packed, length, batch, proj, hidden):
+    """The LSTM scan's flat output as (hs (seq_len, batch, P), cs (seq_len, batch, H)) views."""
+    split = length * batch * proj
+    return (ops.reshape(packed[:split], (length, batch, proj)),
+            ops.reshape(packed[split:], (length, batch, hidden)))
+
+
+# =========================================================================== GRU scan
+class _GRUScan(Primitive):
+    """One GRU layer in one direction.
+
+    Inputs: x (seq_len, batch, I), h0 (batch, H), w_ih (3H, I), w_hh (3H, H), b_ih, b_hh (3H,)
+    (zeros without bias). Output: every h_t, (seq_len, batch, H).
+    """
+
+    name = "gru_scan"
+    needs_inputs = True
+    needs_output = True
+
+    def forward(self, x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False, workspace=None):
+        length, batch = x.shape[0], x.shape[1]
+        hidden = w_hh.shape[0] // 3
+        dtype = w_hh.dtype
+        scale = _gate_scale("sst", hidden, dtype)
+        gates = _projection_forward(x, w_ih, b_ih, scale)  # scaled pre-activations -> gates r, z, n
+        w = np.ascontiguousarray(w_hh.T * scale)           # BLAS is several times slower on a transposed view
+        b = b_hh * scale
+        out = np.empty((length, batch, hidden), dtype)
+        keep = workspace is not None
+        if keep:
+            coef = np.empty_like(gates)      # d pre-activation of W_hh h + b_hh / d h_t: [cr, cz, cn * r]
+            coef_n = np.empty_like(out)      # d pre-activation of the n gate / d h_t: (1 - z)(1 - n^2)
+        hh = np.empty((batch, 3 * hidden), dtype)
+        product = np.empty((batch, hidden), dtype)
+        h = h0
+        for t in _steps(length, reverse):
+            np.matmul(h, w, out=hh)
+            hh += b
+            a = gates[t]
+            rz = a[:, :2 * hidden]
+            rz += hh[:, :2 * hidden]
+            np.tanh(rz, out=rz)
+            rz *= 0.5
+            rz += 0.5
+            r, z, n = a[:, :hidden], a[:, hidden:2 * hidden], a[:, 2 * hidden:]
+            hh_n = hh[:, 2 * hidden:]
+            np.multiply(r, hh_n, out=product)
+            n += product
+            np.tanh(n, out=n)
+            h_new = out[t]
+            np.subtract(h, n, out=h_new)
+            h_new *= z
+            h_new += n
+            if keep:
+                k = coef[t]
+                k_rz = k[:, :2 * hidden]
+                np.subtract(1, rz, out=k_rz)
+                k_rz *= rz                                       # r(1-r), z(1-z)
+                cn = coef_n[t]
+                np.multiply(n, n, out=cn)
+                np.subtract(1, cn, out=cn)
+                np.subtract(1, z, out=product)
+                cn *= product                                    # (1 - z)(1 - n^2)
+                k[:, :hidden] *= cn
+                k[:, :hidden] *= hh_n                            # cr = cn hh_n r(1-r)
+                np.subtract(h, n, out=product)
+                k[:, hidden:2 * hidden] *= product               # cz = (h_prev - n) z(1-z)
+                np.multiply(cn, r, out=k[:, 2 * hidden:])        # cn r
+            h = h_new
+        if keep:
+            workspace.values = (gates, coef, coef_n)
+        return out
+
+    def _saved(self, out, x, h0, w_ih, w_hh, b_ih, b_hh, reverse, workspace):
+        """(gates, coef, coef_n), each (seq_len, batch, .) in time order: the activated gates r, z, n;
+        [cr, cz, cn r] with cn = (1-z)(1-n^2), cr = cn (W_hn h + b_hn) r(1-r), cz = (h_prev-n) z(1-z);
+        and cn."""
+        cached = workspace.take() if workspace is not None else None
+        if cached is not None and _is_raw(out):
+            return cached
+        hidden = w_hh.shape[0] // 3
+        h_prev = _previous(out, h0, reverse)
+        pre_x = _project_all(x, w_ih) + b_ih
+        hh = _project_all(h_prev, w_hh) + b_hh
+        hh_n = hh[:, :, 2 * hidden:]
+        rz = ops.sigmoid(pre_x[:, :, :2 * hidden] + hh[:, :, :2 * hidden])
+        r, z = rz[:, :, :hidden], rz[:, :, hidden:]
+        n = ops.tanh(pre_x[:, :, 2 * hidden:] + r * hh_n)
+        coef_n = (1 - z) * (1 - n * n)
+        coef = ops.concatenate([coef_n * hh_n * r * (1 - r), (h_prev - n) * z * (1 - z), coef_n * r],
+                               axis=-1)
+        return ops.concatenate([rz, n], axis=-1), coef, coef_n
+
+    def vjp(self, needs, grad, out, x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False, workspace=None):
+        length = x.shape[0]
+        hidden = w_hh.shape[0] // 3
+        gates, coef, coef_n = self._saved(out, x, h0, w_ih, w_hh, b_ih, b_hh, reverse, workspace)
+        z = gates[:, :, hidden:2 * hidden]
+        carry, grads_h, grads_hh = None, [], []
+        for k, t in enumerate(_backward_steps(length, reverse)):
+            grad_h = grad[t] if carry is None else grad[t] + carry
+            grad_hh = ops.concatenate([grad_h, grad_h, grad_h], axis=-1) * coef[t]
+            grads_h.append(grad_h)
+            grads_hh.append(grad_hh)
+            if k + 1 < length or needs[1]:
+                carry = grad_h * z[t] + ops.matmul(grad_hh, w_hh)
+        grad_hh = _time_ordered(grads_hh, reverse)          # d (W_hh h + b_hh), (seq*batch, 3H)
+        grad_x = grad_w_ih = grad_b_ih = None
+        if needs[0] or needs[2] or needs[4]:
+            # d (W_ih x + b_ih): equal to grad_hh for r and z; for n it skips the factor r
+            grad_h_all = _time_ordered(grads_h, reverse)
+            grad_pre_x = ops.concatenate([grad_hh[:, :2 * hidden], grad_h_all * _flat(coef_n)],
+                                         axis=-1)
+            grad_x, grad_w_ih, grad_b_ih = _input_grads((needs[0], needs[2]), grad_pre_x, x, w_ih,
+                                                        needs[4])
+        grad_w_hh = _recurrent_weight_grad(grad_hh, out, h0, reverse) if needs[3] else None
+        grad_b_hh = ops.sum(grad_hh, axis=0) if needs[5] else None
+        return grad_x, carry if needs[1] else None, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh
+
+    def jvp(self, tangents, out, x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False, workspace=None):
+        tangent_x, tangent_h, tangent_w_ih, tangent_w_hh, tangent_b_ih, tangent_b_hh = tangents
+        length = x.shape[0]
+        hidden = w_hh.shape[0] // 3
+        gates, _, _ = self._saved(out, x, h0, w_ih, w_hh, b_ih, b_hh, reverse, None)
+        r, z, n = gates[:, :, :hidden], gates[:, :, hidden:2 * hidden], gates[:, :, 2 * hidden:]
+        h_prev = _previous(out, h0, reverse)
+        hh_n = _project_all(h_prev, w_hh[2 * hidden:]) + b_hh[2 * hidden:]
+        slope_rz = gates[:, :, :2 * hidden] * (1 - gates[:, :, :2 * hidden])
+        slope_n = 1 - n * n
+        base_x = _tangent_projection(x, w_ih, tangent_x, tangent_w_ih, tangent_b_ih)
+        base_hh = _tangent_projection(h_prev, w_hh, None, tangent_w_hh, tangent_b_hh)
+        tangent_h = zeros_like_any(h0) if tangent_h is None else tangent_h
+        results = [None] * length
+        for t in _steps(length, reverse):
+            t_hh = base_hh[t] + ops.matmul(tangent_h, ops.transpose(w_hh))
+            t_rz = (base_x[t][:, :2 * hidden] + t_hh[:, :2 * hidden]) * slope_rz[t]
+            t_n = (base_x[t][:, 2 * hidden:] + t_rz[:, :hidden] * hh_n[t]
+                   + r[t] * t_hh[:, 2 * hidden:]) * slope_n[t]
+            tangent_h = t_n + t_rz[:, hidden:] * (h_prev[t] - n[t]) + z[t] * (tangent_h - t_n)
+            results[t] = tangent_h
+        return ops.stack(results, axis=0)
+
+
+_RNN_TANH_SCAN, _RNN_RELU_SCAN = _RNNScan("tanh"), _RNNScan("relu")
+_LSTM_SCAN, _GRU_SCAN = _LSTMScan(), _GRUScan()
+
+
+# =========================================================================== checking arguments
+def _as_tensor(x):
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, np.ndarray):
+        return Tensor._wrap(x)
+    return Tensor(x)
+
+
+def _check_dtype(x, what, dtype, name):
+    if x.dtype.kind != "f":
+        hint = " (token ids go through nn.Embedding first)" if x.dtype.kind in "iu" else ""
+        raise TypeError(f"{name}: expected a floating-point {what}, got dtype {x.dtype}{hint}")
+    if x.dtype != dtype:
+        raise TypeError(f"{name}: {what} dtype {x.dtype} does not match the parameters' dtype "
+                        f"{dtype} (cast the {what} with .astype(np.{dtype}) or the module with "
+                        f".to(np.{x.dtype}))")
+
+
+def _check_sequence(x, input_size, batch_first, name):
+    """Raise ValueError with a hint unless x is (seq, batch, in) / (batch, seq, in) / (seq, in)."""
+    shape = tuple(x.shape)
+    layout = f"(batch, seq_len, {input_size})" if batch_first else f"(seq_len, batch, {input_size})"
+    expected = (f"{name}: expected input of shape {layout} (batch_first={batch_first}) or "
+                f"(seq_len, {input_size}) unbatched, got {shape}")
+    if len(shape) not in (2, 3):
+        hint = f" — got a {len(shape)}-D input"
+        if len(shape) == 4:
+            hint = (" — images (N, C, H, W) must become sequences first, e.g. x.reshape(N, H, "
+                    "C * W) with batch_first=True")
+        raise ValueError(expected + hint)
+    if shape[-1] != input_size:
+        if len(shape) == 2:
+            hint = " — did you forget the feature axis?"
+            if input_size == 1:
+                hint += " (x[..., None] adds it)"
+        elif input_size in shape:
+            axis = shape.index(input_size)
+            hint = (f" — the features must be on the last axis, but axis {axis} has size "
+                    f"{input_size}: move it last")
+        else:
+            hint = f" — the last axis has {shape[-1]} features, input_size is {input_size}"
+        raise ValueError(expected + hint)
+    time_axis = 1 if batch_first and len(shape) == 3 else 0
+    if shape[time_axis] == 0:
+        raise ValueError(f"{expected} — the sequence is empty (seq_len = 0)")
+
+
+def _check_state(state, what, expected, axis_names, name):
+    """Raise ValueError with a hint unless ``state`` has the ``expected`` shape (axes named)."""
+    shape = tuple(state.shape)
+    if shape == expected:
+        return
+    layout = "(" + ", ".join(axis_names) + ("," if len(axis_names) == 1 else "") + ")"
+    message = f"{name}: expected {what} of shape {layout} = {expected}, got {shape}"
+    if len(shape) != len(expected):
+        if shape == expected[1:]:
+            hint = f"add the leading {axis_names[0]} axis: {what}[None]"
+        elif shape[1:] == expected:
+            hint = f"remove the leading axis of size {shape[0]}"
+        else:
+            hint = f"{what} must be {len(expected)}-D here"
+        raise ValueError(f"{message} — {hint}")
+    hints = [f"{axis} is {want}, not {got}"
+             for axis, got, want in zip(axis_names, shape, expected) if got != want]
+    raise ValueError(f"{message} — " + "; ".join(hints))
+
+
+def _check_weights(mode, weights, num_layers, directions, name):
+    """Normalise per-(layer, direction) weights to (w_ih, w_hh, b_ih, b_hh, w_hr) and check shapes."""
+    gates = _GATES[mode]
+    weights = list(weights)
+    if len(weights) != num_layers * directions:
+        raise ValueError(f"{name}: expected {num_layers * directions} weight groups "
+                         f"(num_layers * num_directions), got {len(weights)}")
+    normalised = []
+    for k, group in enumerate(weights):
+        group = tuple(group)
+        if not 2 <= len(group) <= 5:
+            raise ValueError(f"{name}: weights[{k}] must be (w_ih, w_hh[, b_ih, b_hh][, w_hr]), "
+                             f"got {len(group)} entries")
+        if len(group) == 3:
+            group = (group[0], group[1], None, None, group[2])
+        group = tuple(None if w is None else _as_tensor(w) for w in group) \
+            + (None,) * (5 - len(group))
+        w_ih, w_hh, b_ih, b_hh, w_hr = group
+        if w_hr is not None and mode != "lstm":
+            raise ValueError(f"{name}: only LSTM takes a projection weight w_hr (weights[{k}])")
+        width = w_hh.shape[0]
+        hidden = width // gates
+        proj = hidden if w_hr is None else w_hr.shape[0]
+        layer = k // directions
+        in_size = w_ih.shape[1] if w_ih.ndim == 2 else None
+        if layer > 0:
+            in_size = directions * proj
+        checks = [("w_ih", w_ih, (gates * hidden, in_size)), ("w_hh", w_hh, (gates * hidden, proj)),
+                  ("b_ih", b_ih, (gates * hidden,)), ("b_hh", b_hh, (gates * hidden,)),
+                  ("w_hr", w_hr, (proj, hidden))]
+        if width % gates or width == 0:
+            raise ValueError(f"{name}: weights[{k}] w_hh has {width} rows, expected a positive "
+                             f"multiple of {gates} ({gates} gates of hidden_size)")
+        for label, w, want in checks:
+            if w is not None and tuple(w.shape) != want:
+                raise ValueError(f"{name}: weights[{k}] (layer {layer}, direction {k % directions}) "
+                                 f"{label} has shape {tuple(w.shape)}, expected {want}")
+        normalised.append(group)
+    return normalised
+
+
+_GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}
+_SCANS = {"rnn_tanh": _RNN_TANH_SCAN, "rnn_relu": _RNN_RELU_SCAN, "lstm": _LSTM_SCAN,
+          "gru": _GRU_SCAN}
+
+
+def _default_name(mode, input_size, hidden_size, cell=False):
+    return f"{mode}{'_cell' if cell else ''}(input_size={input_size}, hidden_size={hidden_size})"
+
+
+# =========================================================================== one layer, one direction
+def _layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
+    """Run one layer in one direction over x (seq_len, batch, I).
+
+    Returns (hs (seq_len, batch, P), h_last (1, batch, P), c_last (1, batch, H) or None).
+    """
+    args = [x, h0] + ([c0] if mode == "lstm" else []) + [w_ih, w_hh]
+    zeros = np.zeros(w_hh.shape[0], w_hh.dtype)
+    if mode == "gru":
+        args += [zeros if b_ih is None else b_ih, zeros if b_hh is None else b_hh]
+    else:
+        bias = b_ih if b_hh is None else b_hh if b_ih is None else b_ih + b_hh
+        args.append(zeros if bias is None else bias)
+    if w_hr is not None:
+        args.append(w_hr)
+    recorded = is_grad_enabled() and any(isinstance(a, Tensor) and a.requires_grad for a in args)
+    out = apply(_SCANS[mode], *args, reverse=reverse,
+                workspace=_Workspace() if recorded else None)
+    length = x.shape[0]
+    last = slice(0, 1) if reverse else slice(length - 1, length)
+    if mode != "lstm":
+        return out, out[last], None
+    hs, cs = _unpack_lstm(out, length, x.shape[1], h0.shape[-1], w_hh.shape[0] // 4)
+    return hs, hs[last], cs[last]
+
+
+# =========================================================================== sequences
+def _run(mode, input, hx, weights, num_layers, dropout, training, bidirectional, batch_first, name):
+    if not isinstance(num_layers, (int, np.integer)) or num_layers < 1:
+        raise ValueError(f"{mode}: num_layers must be a positive integer, got {num_layers!r}")
+    if not 0 <= dropout <= 1:
+        raise ValueError(f"{mode}: dropout must be a probability in [0, 1], got {dropout}")
+    directions = 2 if bidirectional else 1
+    weights = [tuple(group) for group in weights]
+    if name is None:
+        if weights and len(weights[0]) >= 2:
+            name = _default_name(mode, np.shape(_as_tensor(weights[0][0]))[-1],
+                                 np.shape(_as_tensor(weights[0][1]))[0] // _GATES[mode])
+        else:
+            name = mode
+    weights = _check_weights(mode, weights, num_layers, directions, name)
+    w_ih0, w_hh0, _, _, w_hr0 = weights[0]
+    dtype = w_ih0.dtype
+    hidden = w_hh0.shape[0] // _GATES[mode]
+    proj = hidden if w_hr0 is None else w_hr0.shape[0]
+    input_size = w_ih0.shape[1]
+
+    x = _as_tensor(input)
+    _check_dtype(x, "input", dtype, name)
+    _check_sequence(x, input_size, batch_first, name)
+    batched = x.ndim == 3
+    if not batched:
+        x = x[:, None, :]
+    elif batch_first:
+        x = ops.swapaxes(x, 0, 1)
+    length, batch = x.shape[0], x.shape[1]
+    states = num_layers * directions
+
+    h0 = c0 = None
+    if hx is not None:
+        if mode == "lstm":
+            if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+                raise TypeError(f"{name}: hx must be a tuple (h0, c0), got {type(hx).__name__}")
+            h0, c0 = _as_tensor(hx[0]), _as_tensor(hx[1])
+        else:
+            h0 = _as_tensor(hx)
+        lead = ("num_layers * num_directions", "batch") if batched else \
+            ("num_layers * num_directions",)
+        for what, state, size, size_name in (("h0", h0, proj, "proj_size" if proj != hidden
+                                              else "hidden_size"), ("c0", c0, hidden, "hidden_size")):
+            if state is None:
+                continue
+            _check_dtype(state, what, dtype, name)
+            expected = (states, batch, size) if batched else (states, size)
+            _check_state(state, what, expected, lead[:len(expected) - 1] + (size_name,), name)
+        if not batched:
+            h0 = h0[:, None, :]
+            c0 = None if c0 is None else c0[:, None, :]
+
+    layer_input = x
+    last_h, last_c = [], []
+    for layer in range(num_layers):
+        if layer > 0 and training and dropout > 0:
+            layer_input = layer_input * _dropout_mask(layer_input.shape, dropout, dtype)
+        outputs = []
+        for direction in range(directions):
+            k = layer * directions + direction
+            h_init = np.zeros((batch, proj), dtype) if h0 is None else h0[k]
+            c_init = None
+            if mode == "lstm":
+                c_init = np.zeros((batch, hidden), dtype) if c0 is None else c0[k]
+            hs, h_last, c_last = _layer(mode, layer_input, h_init, c_init, *weights[k],
+                                        reverse=direction == 1)
+            outputs.append(hs)
+            last_h.append(h_last)
+            last_c.append(c_last)
+        layer_input = outputs[0] if directions == 1 else ops.concatenate(outputs, axis=-1)
+
+    output = layer_input
+    h_n = last_h[0] if states == 1 else ops.concatenate(last_h, axis=0)
+    c_n = None
+    if mode == "lstm":
+        c_n = last_c[0] if states == 1 else ops.concatenate(last_c, axis=0)
+    if not batched:
+        output, h_n = output[:, 0], h_n[:, 0]
+        c_n = None if c_n is None else c_n[:, 0]
+    elif batch_first:
+        output = ops.swapaxes(output, 0, 1)
+    return output, ((h_n, c_n) if mode == "lstm" else h_n)
+
+
+def _dropout_mask(shape, p, dtype):
+    """Inverted-dropout mask drawn from the library's generator: 0 with probability p, else 1/(1-p)."""
+    if p >= 1:
+        return np.zeros(shape, dtype)
+    keep = generator().random(shape) >= p
+    return (keep / (1.0 - p)).astype(dtype)
+
+
+_SEQUENCE_DOC = """
+
+    input: (seq_len, batch, input_size), or (batch, seq_len, input_size) with
+        ``batch_first=True``, or (seq_len, input_size) unbatched (``batch_first`` ignored).
+    hx: {hx} (zeros when None); D = 2 if bidirectional else 1.
+    weights: num_layers * D groups ordered (layer 0 forward, layer 0 reverse, layer 1, ...);
+        each {group}. Shapes as PyTorch's ``weight_ih_l{{k}}``, ... (G = {gates} gates):
+        w_ih (G*H, input_size) for layer 0 and (G*H, D*{size_out}) above; w_hh (G*H, {size_out});
+        b_ih, b_hh (G*H,){proj_shape}.
+    dropout: applied to the outputs of every layer but the last when ``training``
+        (drawn from ``chainrule.random.generator()``).
+
+    Returns (output, {returns}): output (seq_len, batch, D*{size_out}) (batch first with
+    ``batch_first``); {returns_shapes}. Unbatched input drops the batch axis everywhere.
+    """
+
+
+def rnn(input, hx, weights, nonlinearity="tanh", num_layers=1, dropout=0.0, training=False,
+        bidirectional=False, batch_first=False, *, name=None):
+    """Elman RNN over a sequence: h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)."""
+    if nonlinearity not in ("tanh", "relu"):
+        raise ValueError(f"rnn: unknown nonlinearity {nonlinearity!r} (expected 'tanh' or 'relu')")
+    return _run("rnn_" + nonlinearity, input, hx, weights, num_layers, dropout, training,
+                bidirectional, batch_first, name)
+
+
+def lstm(input, hx, weights, num_layers=1, dropout=0.0, training=False, bidirectional=False,
+         batch_first=False, *, name=None):
+    """LSTM over a sequence (PyTorch's equations; gates i, f, g, o; optional projection)."""
+    return _run("lstm", input, hx, weights, num_layers, dropout, training, bidirectional,
+                batch_first, name)
+
+
+def gru(input, hx, weights, num_layers=1, dropout=0.0, training=False, bidirectional=False,
+        batch_first=False, *, name=None):
+    """GRU over a sequence (PyTorch's equations; gates r, z, n)."""
+    return _run("gru", input, hx, weights, num_layers, dropout, training, bidirectional,
+                batch_first, name)
+
+
+rnn.__doc__ += _SEQUENCE_DOC.format(
+    hx="h0 (num_layers*D, batch, H)", group="(w_ih, w_hh, b_ih, b_hh) or (w_ih, w_hh) without bias",
+    gates=1, size_out="H", proj_shape="", returns="h_n",
+    returns_shapes="h_n (num_layers*D, batch, H), the last step of every layer and direction")
+lstm.__doc__ += _SEQUENCE_DOC.format(
+    hx="a tuple (h0 (num_layers*D, batch, P), c0 (num_layers*D, batch, H)); P = proj_size or H",
+    group="(w_ih, w_hh, b_ih, b_hh), (w_ih, w_hh), or with the projection w_hr last",
+    gates=4, size_out="P", proj_shape="; w_hr (P, H)", returns="(h_n, c_n)",
+    returns_shapes="h_n (num_layers*D, batch, P), c_n (num_layers*D, batch, H)")
+gru.__doc__ += _SEQUENCE_DOC.format(
+    hx="h0 (num_layers*D, batch, H)", group="(w_ih, w_hh, b_ih, b_hh) or (w_ih, w_hh) without bias",
+    gates=3, size_out="H", proj_shape="", returns="h_n",
+    returns_shapes="h_n (num_layers*D, batch, H), the last step of every layer and direction")
+
+
+# =========================================================================== cells
+def _cell(mode, input, hx, w_ih, w_hh, b_ih, b_hh, name):
+    w_ih, w_hh = _as_tensor(w_ih), _as_tensor(w_hh)
+    if name is None:
+        name = _default_name(mode, w_ih.shape[-1], w_hh.shape[0] // _GATES[mode], cell=True)
+    w_ih, w_hh, b_ih, b_hh, _ = _check_weights(mode, [(w_ih, w_hh, b_ih, b_hh)], 1, 1, name)[0]
+    hidden = w_hh.shape[1]
+    input_size = w_ih.shape[1]
+    x = _as_tensor(input)
+    _check_dtype(x, "input", w_ih.dtype, name)
+    if x.ndim not in (1, 2) or x.shape[-1] != input_size:
+        hint = ""
+        if x.ndim in (1, 2) and x.shape[-1] != input_size:
+            hint = f" — the last axis has {x.shape[-1]} features, input_size is {input_size}"
+        elif x.ndim == 3:
+            hint = " — a cell takes one time step; use the sequence layer for (seq_len, batch, input)"
+        raise ValueError(f"{name}: expected input of shape (batch, {input_size}) or "
+                         f"({input_size},) unbatched, got {tuple(x.shape)}{hint}")
+    batched = x.ndim == 2
+    if not batched:
+        x = x[None]
+    batch = x.shape[0]
+    states = [None, None]
+    if hx is not None:
+        if mode == "lstm":
+            if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+                raise TypeError(f"{name}: hx must be a tuple (h, c), got {type(hx).__name__}")
+            states = [_as_tensor(hx[0]), _as_tensor(hx[1])]
+        else:
+            states[0] = _as_tensor(hx)
+        for what, state in zip(("h", "c"), states):
+            if state is None:
+                continue
+            _check_dtype(state, what, w_ih.dtype, name)
+            if batched:
+                _check_state(state, what, (batch, hidden), ("batch", "hidden_size"), name)
+            else:
+                _check_state(state, what, (hidden,), ("hidden_size",), name)
+            if not batched:
+                states[what == "c"] = state[None]
+    h, c = states
+    if h is None:
+        h = np.zeros((batch, hidden), w_ih.dtype)
+    if mode == "lstm" and c is None:
+        c = np.zeros((batch, hidden), w_ih.dtype)
+    hs, _, c_last = _layer(mode, x[None], h, c, w_ih, w_hh, b_ih, b_hh, None, reverse=False)
+    if mode == "lstm":
+        return (hs[0], c_last[0]) if batched else (hs[0, 0], c_last[0, 0])
+    return hs[0] if batched else hs[0, 0]
+
+
+def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None, *, name=None):
+    """One Elman step h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh).
+
+    input (batch, input_size) or (input_size,); hx (batch, H) or (H,) (zeros when None);
+    w_ih (H, input_size), w_hh (H, H), b_ih, b_hh (H,). Returns h' like hx.
+    """
+    return _cell("rnn_tanh", input, hx, w_ih, w_hh, b_ih, b_hh, name)
+
+
+def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None, *, name=None):
+    """One Elman step h' = relu(x W_ih^T + b_ih + h W_hh^T + b_hh); shapes as ``rnn_tanh_cell``."""
+    return _cell("rnn_relu", input, hx, w_ih, w_hh, b_ih, b_hh, name)
+
+
+def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None, *, name=None):
+    """One LSTM step (gates i, f, g, o). Returns (h', c').
+
+    input (batch, input_size) or (input_size,); hx a tuple (h, c) of (batch, H) or (H,)
+    (zeros when None); w_ih (4H, input_size), w_hh (4H, H), b_ih, b_hh (4H,).
+    """
+    return _cell("lstm", input, hx, w_ih, w_hh, b_ih, b_hh, name)
+
+
+def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None, *, name=None):
+    """One GRU step (gates r, z, n; n = tanh(W_in x + b_in + r * (W_hn h + b_hn))). Returns h'.
+
+    input (batch, input_size) or (input_size,); hx (batch, H) or (H,) (zeros when None);
+    w_ih (3H, input_size), w_hh (3H, H), b_ih, b_hh (3H,).
+    """
+    return _cell("gru", input, hx, w_ih, w_hh, b_ih, b_hh, name)

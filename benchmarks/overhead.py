@@ -1,0 +1,111 @@
+"""Per-op overhead: a chain of 1,000 elementwise ops on a tiny tensor, forward and forward+backward.
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/overhead.py [--threads 2]
+
+Prints microseconds per op for chainrule and, when installed, PyTorch eager, measured in
+the same run (interleaved, medians).
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _common import measure, set_threads  # noqa: E402
+
+N_OPS = 1000
+
+
+def chainrule_fns():
+    import numpy as np
+
+    import chainrule as cr
+    x0 = cr.tensor(np.array([0.5], dtype=np.float32), requires_grad=True)
+    c = cr.tensor(np.array([0.5], dtype=np.float32))
+
+    def chain(x):
+        for _ in range(N_OPS // 2):
+            x = cr.sin(x)
+            x = x * c
+        return x
+
+    def forward():
+        with cr.no_grad():
+            chain(x0)
+
+    def forward_recorded():
+        chain(x0)
+
+    def forward_backward():
+        y = chain(x0)
+        y.backward(np.ones(1, dtype=np.float32))
+        x0.grad = None
+
+    return forward, forward_recorded, forward_backward
+
+
+def torch_fns():
+    import torch
+    x0 = torch.tensor([0.5], requires_grad=True)
+    c = torch.tensor([0.5])
+
+    def chain(x):
+        for _ in range(N_OPS // 2):
+            x = torch.sin(x)
+            x = x * c
+        return x
+
+    def forward():
+        with torch.no_grad():
+            chain(x0)
+
+    def forward_recorded():
+        chain(x0)
+
+    def forward_backward():
+        y = chain(x0)
+        y.backward(torch.ones(1))
+        x0.grad = None
+
+    return forward, forward_recorded, forward_backward
+
+
+def run(threads=2, repeats=30):
+    set_threads(threads)
+    fns = {}
+    cf, cr_rec, cfb = chainrule_fns()
+    fns.update({"chainrule fwd (no_grad)": cf, "chainrule fwd (recorded)": cr_rec,
+                "chainrule fwd+bwd": cfb})
+    have_torch = True
+    try:
+        import torch
+        torch.set_num_threads(threads)
+        tf, t_rec, tfb = torch_fns()
+        fns.update({"torch fwd (no_grad)": tf, "torch fwd (recorded)": t_rec, "torch fwd+bwd": tfb})
+    except ImportError:
+        have_torch = False
+    res = measure(fns, repeats=repeats)
+    us = {k: v[0] / N_OPS * 1e6 for k, v in res.items()}
+    rows = []
+    for k, (med, lo, hi) in res.items():
+        rows.append(f"| {k} | {med / N_OPS * 1e6:.2f} | {lo / N_OPS * 1e6:.2f}–{hi / N_OPS * 1e6:.2f} |")
+    print(f"per-op time, chain of {N_OPS} elementwise ops on shape (1,), {threads} threads, "
+          f"median of {repeats}")
+    print("| variant | µs/op | min–max |\n|---|---|---|")
+    print("\n".join(rows))
+    if have_torch:
+        bwd_cr = us["chainrule fwd+bwd"] - us["chainrule fwd (recorded)"]
+        bwd_t = us["torch fwd+bwd"] - us["torch fwd (recorded)"]
+        print(f"\nforward (recorded) ratio chainrule/torch: "
+              f"{us['chainrule fwd (recorded)'] / us['torch fwd (recorded)']:.2f}")
+        print(f"backward-only µs/op: chainrule {bwd_cr:.2f}, torch {bwd_t:.2f}, ratio "
+              f"{bwd_cr / bwd_t:.2f}")
+        print(f"fwd+bwd ratio chainrule/torch: {us['chainrule fwd+bwd'] / us['torch fwd+bwd']:.2f}")
+    return us
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=30)
+    args = parser.parse_args()
+    run(args.threads, args.repeats)

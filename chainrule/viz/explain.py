@@ -1,0 +1,269 @@
+"""``cr.explain(f, *args)``: the worked example of a backprop lecture, generated for any function.
+
+The forward table lists every intermediate value (name, op, inputs, value); the
+backward table lists every step of reverse mode in the order the engine visits
+the nodes: the upstream gradient of a node's output, times the local gradient of
+that output with respect to one input, gives the gradient sent to that input;
+where a value feeds several ops its gradient contributions add up ("gradients add
+at branches").
+"""
+import builtins
+
+import numpy as np
+
+from .format import MAX_ELEMENTS, format_array, format_shape
+from .rules import local_gradient
+from .trace import trace
+
+__all__ = ["explain", "Explanation"]
+
+LEAF_OPS = {"input": "input", "param": "parameter", "const": "constant", "external": "given"}
+
+
+class Explanation:
+    """The forward and backward tables of one function at one point.
+
+    ``str(explanation)`` is both tables and the resulting gradients. The data is
+    also available as lists of dicts:
+
+    forward   one row per value: step (None for inputs), name, op, inputs (names),
+              params, expression, shape, dtype, value (ndarray)
+    backward  one row per (visited node, input that receives a gradient): step, node,
+              op, upstream, input, formula, local (ndarray or None), gradient (fitted
+              to the input's shape), raw_gradient (before summing broadcast axes),
+              accumulated (the input's gradient so far), count (1 for its first
+              contribution, 2 for the second, ...)
+    value     the output (ndarray)
+    grads     name -> gradient (ndarray) of the output, for every argument turned into a
+              leaf and every ``nn.Parameter`` the function used
+    trace     the :class:`~chainrule.viz.trace.Trace` behind it (``to_dot`` draws it)
+    """
+
+    def __init__(self, trace, max_elements=MAX_ELEMENTS):
+        self.trace = trace
+        self.max_elements = max_elements
+        self.graph = trace.graph()
+        out = trace.value_of(trace.output)
+        self.output_name = self.graph.name_of(out)
+        self.value = out.data
+        self.grads = dict(trace.grads)
+        for v in self.graph.values:  # parameters f uses (e.g. a model's), after its arguments
+            if v.kind == "param" and v.grad is not None:
+                self.grads.setdefault(self.graph.name_of(v), v.grad)
+        self.forward = self._forward_rows()
+        self.backward = self._backward_rows()
+
+    # ------------------------------------------------------------------ rows
+    def _forward_rows(self):
+        g = self.graph
+        rows = []
+        # arguments first (in the call's order), then parameters, constants, the rest
+        argument = {id(t): k for k, t in enumerate(self.trace.inputs.values())}
+        order = {"input": 0, "param": 1, "const": 2, "external": 3}
+        leaves = sorted((v for v in g.values if v.producer is None),
+                        key=lambda v: (order.get(v.kind, 4), argument.get(id(v.obj), 0)))
+        for v in leaves:
+            if v.kind != "scalar":
+                rows.append({"step": None, "name": g.name_of(v), "op": LEAF_OPS.get(v.kind, v.kind),
+                             "inputs": [], "params": {}, "expression": g.name_of(v),
+                             "shape": v.shape, "dtype": str(v.dtype), "value": v.data})
+        for step, op in enumerate(g.ops, 1):
+            names = [g.name_of(v) for v in op.inputs]
+            rows.append({"step": step, "name": g.name_of(op.output), "op": op.name,
+                         "inputs": names, "params": dict(op.params),
+                         "expression": _expression(op, names), "shape": op.output.shape,
+                         "dtype": str(op.output.dtype), "value": op.output.data})
+        return rows
+
+    def _backward_rows(self):
+        g = self.graph
+        rows = []
+        for step, visit in enumerate(self.trace.steps, 1):
+            op = visit.op
+            names = [g.name_of(v) for v in op.inputs]
+            node = g.name_of(op.output)
+            for c in visit.contributions:
+                formula, local = local_gradient(op, c.index, names, node, visit.upstream, c.raw)
+                rows.append({"step": step, "node": node, "op": op.name, "upstream": visit.upstream,
+                             "input": names[c.index], "input_index": c.index,
+                             "formula": formula, "local": local, "gradient": c.gradient,
+                             "raw_gradient": c.raw, "accumulated": c.accumulated,
+                             "previous": c.previous, "count": c.count})
+        return rows
+
+    # ------------------------------------------------------------------ text
+    def _fmt(self, a):
+        return format_array(a, self.max_elements)
+
+    def forward_table(self):
+        """The forward pass as text: step, name, op, inputs, (shape,) value."""
+        with_shapes = any(r["shape"] not in ((), None) for r in self.forward)
+        header = ["step", "name", "op", "inputs"] + (["shape"] if with_shapes else []) + ["value"]
+        body = []
+        for r in self.forward:
+            inputs = "" if r["step"] is None else _inputs_text(r)
+            cells = ["" if r["step"] is None else str(r["step"]), r["name"], r["op"], inputs]
+            if with_shapes:
+                shape = r["shape"]
+                cells.append("?" if shape is None else "()" if shape == () else format_shape(shape))
+            cells.append(self._fmt(r["value"]))
+            body.append(cells)
+        return "Forward pass\n" + _table(header, body)
+
+    def _local_text(self, r):
+        node, x = r["node"], r["input"]
+        formula, local = r["formula"], r["local"]
+        if local is None:
+            return formula or "?"
+        value = self._fmt(local)
+        lhs = f"∂{node}/∂{x}"
+        if formula is None:
+            return f"{lhs} = {value}"
+        if formula == value or _is_number(formula):
+            return f"{lhs} = {formula}"
+        return f"{lhs} = {formula} = {value}"
+
+    def _accumulated_text(self, r):
+        acc = self._fmt(r["accumulated"])
+        if r["count"] == 1:
+            return acc
+        prev = r["previous"]
+        if prev is not None and np.size(prev) <= self.max_elements:
+            added = self._fmt(r["gradient"])
+            if added.startswith("-"):
+                added = f"({added})"
+            return f"{self._fmt(prev)} + {added} = {acc}"
+        return f"{acc} (sum of {r['count']})"
+
+    def backward_table(self):
+        """The backward pass as text, in the engine's visiting order."""
+        title = (f"Backward pass, in the order the engine visits the nodes: "
+                 f"upstream gradient × local gradient = gradient\n"
+                 f"(seed: ∂{self.output_name}/∂{self.output_name} = 1)")
+        if not self.backward:
+            if self.trace.output.requires_grad:
+                return title + "\n(no op lies between the inputs and the output)"
+            return title + "\n(no gradient flows: no input requires grad; pass floats " \
+                           "(2.0, not 2) or floating-point arrays)"
+        header = ["step", "node", "op", "upstream", "input", "local gradient", "gradient",
+                  "accumulated"]
+        body = []
+        last = None
+        for r in self.backward:
+            first = r["step"] != last
+            last = r["step"]
+            gradient = self._fmt(r["gradient"])
+            if np.shape(r["raw_gradient"]) != np.shape(r["gradient"]):
+                gradient += " (summed over broadcast axes)"
+            body.append([str(r["step"]) if first else "", r["node"] if first else "",
+                         r["op"] if first else "", self._fmt(r["upstream"]) if first else "",
+                         r["input"], self._local_text(r), gradient, self._accumulated_text(r)])
+        text = title + "\n" + _table(header, body)
+        counts = {}
+        for r in self.backward:
+            counts[r["input"]] = max(counts.get(r["input"], 0), r["count"])
+        branched = [(name, n) for name, n in counts.items() if n > 1]
+        if branched:
+            text += "\nGradients add at branches: " + "; ".join(
+                f"{name} is used {n} times, so its gradient is the sum of {n} contributions"
+                for name, n in branched) + "."
+        return text
+
+    def gradients_text(self):
+        lines = [f"{self.output_name} = {self._fmt(self.value)}"]
+        for name, grad in self.grads.items():
+            lines.append(f"∂{self.output_name}/∂{name} = {self._fmt(grad)}")
+        return "Result\n" + "\n".join(lines)
+
+    def __str__(self):
+        return "\n\n".join([self.forward_table(), self.backward_table(), self.gradients_text()]) \
+            + "\n"
+
+    def __repr__(self):
+        return (f"<cr.Explanation: {self.output_name} = {self._fmt(self.value)}; "
+                f"{sum(1 for r in self.forward if r['step'])} forward steps, "
+                f"{len(self.trace.steps)} backward steps; print() it for the tables>")
+
+    # ------------------------------------------------------------------ pictures
+    def to_dot(self, show_values=True, show_grads=True, **options):
+        """The computation graph with every value (green) and gradient (red), as DOT text."""
+        from .dot import to_dot
+        return to_dot(self, show_values=show_values, show_grads=show_grads, **options)
+
+    def draw(self, **options):
+        """A :class:`~chainrule.viz.dot.Graph` (shows as SVG in Jupyter)."""
+        from .dot import draw
+        return draw(self, **options)
+
+    def render(self, path, **options):
+        """Write the picture to ``path`` (.svg, .png, .pdf, .dot)."""
+        from .dot import render
+        return render(self, path, **options)
+
+
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _params(params):
+    from .dot import shown_params
+    return shown_params(params)
+
+
+def _inputs_text(r):
+    if r["op"] == "getitem" and len(r["inputs"]) == 1:
+        return r["expression"]
+    return ", ".join(r["inputs"] + _params(r["params"]))
+
+
+_INFIX = {"add": "+", "subtract": "-", "multiply": "·", "divide": "/", "matmul": "@",
+          "power": "^"}
+
+
+def _expression(op, names):
+    """'x + y', 'exp(v3)', 'w[0]', 'sum(v2, axis=0)' -- a readable right-hand side."""
+    from .dot import op_params_text
+    if op.name == "getitem" and len(names) == 1:
+        return names[0] + op_params_text(op)
+    if op.name in _INFIX and len(names) == 2 and not op.params:
+        return f"{names[0]} {_INFIX[op.name]} {names[1]}"
+    if op.name == "negative" and len(names) == 1:
+        return f"-{names[0]}"
+    args = names + _params(op.params)
+    return f"{op.name}({', '.join(args)})"
+
+
+def _table(header, rows):
+    widths = [len(h) for h in header]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(cell))
+    def line(cells):
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(header), rule] + [line(r) for r in rows])
+
+
+def explain(f, *args, print=True, **kwargs):
+    """Trace ``f(*args, **kwargs)``, backpropagate, and return (and print) the tables.
+
+    Every floating-point argument becomes a leaf that requires grad, named after
+    f's parameter; Python floats are traced in float64, ndarrays and Tensors keep
+    their dtype; ints, bools and other objects stay constants. Intermediates are
+    named after f's local variables where one holds them, else v1, v2, ...; the
+    output is 'out' unless a variable or ``.name`` names it. ``f`` must return a
+    scalar Tensor. Nothing outside is changed (no ``.grad`` is written).
+
+    ``print=False`` returns the :class:`Explanation` without printing it; every
+    other keyword argument goes to ``f``.
+
+    >>> ex = cr.explain(lambda x, y, z: (x + y) * z, -2.0, 5.0, -4.0)   # doctest: +SKIP
+    """
+    explanation = Explanation(trace(f, *args, **kwargs))
+    if print:
+        builtins.print(explanation)
+    return explanation
