@@ -59,6 +59,7 @@ class _FunctionPrimitive(Primitive):
 
     needs_inputs = True
     needs_output = True
+    keeps_state = True
 
     def __init__(self, cls):
         self.cls = cls
@@ -84,6 +85,11 @@ class _FunctionPrimitive(Primitive):
         n_outputs_box.append(None)
         ctx._outputs = [out]
         return out.data
+
+    def release(self, params):
+        ctx = params["ctx"]
+        ctx._saved = None
+        ctx._input_wrappers = ctx._outputs = ctx._graph_values = None
 
     def _graph_values(self, ctx, inputs, out):
         """Map the tensors forward saw to the graph's own values (for differentiable backward)."""

@@ -45,6 +45,8 @@ class Node:
         self.out_data = None
         self.out_tangents = None
         self.freed = True
+        if self.primitive.keeps_state:  # e.g. a cr.Function's ctx holds its saved tensors
+            self.primitive.release(self.params)
 
     def __repr__(self):
         return f"<Node {self.primitive.name} #{self.seq}>"

@@ -7,6 +7,7 @@ the engine records nothing they run directly on ndarrays.
 import numpy as np
 
 from .dispatch import apply
+from .modes import STATE
 
 __all__ = ["Primitive", "unary", "binary", "linear", "nondifferentiable", "make_op"]
 
@@ -21,13 +22,18 @@ class Primitive:
         ``tangents[i]`` is None where input i has no tangent
 
     needs_inputs / needs_output say which values the rules read: only those are
-    kept alive and version-checked against in-place modification.
+    kept alive and version-checked against in-place modification. A primitive whose
+    params hold values for backward sets ``keeps_state`` and frees them in ``release``.
     """
 
     name = "primitive"
     needs_inputs = True
     needs_output = False
     differentiable = True
+    keeps_state = False
+
+    def release(self, params):
+        """Free what ``params`` keep for backward (called once backward no longer needs it)."""
 
     def forward(self, *arrays, **params):
         raise NotImplementedError
@@ -56,10 +62,16 @@ _F64 = np.dtype(np.float64)
 
 
 def _weak_float(out, arrays):
-    """Python scalars and integer arrays promote to the default float dtype, not float64."""
+    """Python scalars and integer arrays promote to the default float dtype, not float64.
+
+    Inside a no-record backward (``STATE.raw``) a ``np.float64`` scalar is float64 *data*:
+    NumPy returns scalars from arithmetic on 0-d arrays, so the rules of a 0-d float64
+    computation see them, and demoting those would silently lose precision.
+    """
     if isinstance(out, np.ndarray) and out.dtype is _F64:
+        raw = STATE.raw
         for a in arrays:
-            if isinstance(a, np.ndarray) and a.dtype is _F64:
+            if isinstance(a, np.ndarray) and a.dtype is _F64 or raw and type(a) is np.float64:
                 return out
         from ..dtypes import get_default_dtype
         return out.astype(get_default_dtype())

@@ -228,11 +228,15 @@ def train(args, error):
     cr_random.manual_seed(config["seed"])
     model = build_model(config["model"], image_shape, num_classes)
     optimizer = _make_optimizer(config["optimizer"], model.parameters(), config["lr"])
+    # Cosine annealing of the learning rate over the run: steady final epochs.
+    from ..optim.lr_scheduler import CosineAnnealingLR
+    scheduler = CosineAnnealingLR(optimizer, T_max=epochs)
     history = []
     start_epoch = 0
     if checkpoint is not None:
         model.load_state_dict(checkpoint["model"])
         optimizer.load_state_dict(_optimizer_from_saved(checkpoint["optimizer"]))
+        scheduler.load_state_dict(dict(checkpoint["scheduler"], T_max=epochs))
         cr_random.set_rng_state(json.loads(checkpoint["rng"]))
         history = json.loads(checkpoint["history"])
         start_epoch = int(checkpoint["epoch"])
@@ -266,6 +270,7 @@ def train(args, error):
             optimizer.step()
             if hasattr(batches, "set_postfix"):
                 batches.set_postfix(loss=f"{loss.item():.4f}", refresh=False)
+        scheduler.step()
         train_loss, train_acc = _evaluate(model, train_set)
         test_loss, test_acc = _evaluate(model, test_set)
         row = {"epoch": epoch, "train_loss": train_loss, "train_acc": train_acc,
@@ -275,6 +280,7 @@ def train(args, error):
         _print_row(row)
         save({"format": FORMAT, "config": config, "epoch": epoch, "model": model.state_dict(),
               "optimizer": _optimizer_to_saveable(optimizer.state_dict()),
+              "scheduler": scheduler.state_dict(),
               "rng": json.dumps(cr_random.get_rng_state()), "history": json.dumps(history)},
              ckpt_path)
         _write_metrics(metrics_path, history)

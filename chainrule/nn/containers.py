@@ -1,4 +1,7 @@
-"""Containers: Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict (PyTorch's names and keys)."""
+"""Containers: Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict.
+
+PyTorch's names, behaviour and state-dict keys.
+"""
 import operator
 from collections import OrderedDict
 
@@ -23,7 +26,9 @@ def _note(exc, text):
 
 
 class Sequential(Module):
-    """Modules applied one after the other: ``Sequential(m0, m1, ...)`` or ``Sequential(OrderedDict)``.
+    """Modules applied one after the other.
+
+    ``Sequential(m0, m1, ...)`` or ``Sequential(OrderedDict([(name, module), ...]))``.
 
     State-dict keys are ``"0.weight"``, ``"1.bias"``, ... (or the OrderedDict's names).
     Supports ``seq[i]``, ``seq[a:b]`` (a new Sequential), ``len``, iteration, ``append``,

@@ -67,8 +67,9 @@ def calculate_gain(nonlinearity, param=None):
         return math.sqrt(2.0 / (1 + negative_slope ** 2))
     if nonlinearity == "selu":
         return 3.0 / 4
+    known = linear_fns + ("sigmoid", "tanh", "relu", "leaky_relu", "selu")
     raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r} (known: "
-                     f"{', '.join(linear_fns + ('sigmoid', 'tanh', 'relu', 'leaky_relu', 'selu'))})")
+                     f"{', '.join(known)})")
 
 
 def _calculate_fan_in_and_fan_out(tensor):
@@ -188,7 +189,8 @@ def xavier_normal_(tensor, gain=1.0, generator=None):
 
 
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
-    """He uniform: U(-bound, bound), bound = gain * sqrt(3 / fan), gain = calculate_gain(nonlinearity, a).
+    """He uniform: U(-bound, bound) with bound = gain * sqrt(3 / fan) and
+    gain = calculate_gain(nonlinearity, a).
 
     ``mode`` picks fan_in (preserves forward variance) or fan_out (backward). PyTorch's
     Linear/Conv default is ``kaiming_uniform_(w, a=math.sqrt(5))``.

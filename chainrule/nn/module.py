@@ -352,8 +352,11 @@ class Module:
     def _upgrade_state_dict(self, state_dict, prefix):
         """Hook for layers to fill in entries that older checkpoints lack (default: none)."""
 
-    def load_state_dict(self, state_dict, strict=True):
+    def load_state_dict(self, state_dict, strict=True, assign=False):
         """Copy Tensors or ndarrays into the existing parameters and buffers (their dtype kept).
+
+        ``assign=True`` gives each parameter/buffer a copy of the loaded array instead
+        (taking the checkpoint's dtype); the Parameter objects stay the same.
 
         ``strict``: missing or unexpected keys raise ``RuntimeError`` listing them. A shape
         mismatch raises ``ValueError`` naming the key and both shapes; a value that is not
@@ -361,7 +364,8 @@ class Module:
         Returns ``(missing_keys, unexpected_keys)``.
         """
         if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
-            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}.")
+            raise TypeError(f"Expected state_dict to be dict-like, got "
+                            f"{type(state_dict).__name__}.")
         state_dict = OrderedDict(state_dict)
         for prefix, module in self.named_modules(remove_duplicate=False):
             module._upgrade_state_dict(state_dict, prefix + "." if prefix else "")
@@ -374,7 +378,8 @@ class Module:
                 parts.append("Unexpected key(s) in state_dict: " +
                              ", ".join(f'"{k}"' for k in unexpected))
             if missing:
-                parts.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing))
+                parts.append("Missing key(s) in state_dict: " +
+                             ", ".join(f'"{k}"' for k in missing))
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" +
                                ".\n\t".join(parts) + ".")
         updates = []
@@ -400,7 +405,9 @@ class Module:
                                  f"model is {tuple(target.shape)}")
             updates.append((target, array))
         for target, array in updates:
-            if target.data.flags.writeable:
+            if assign:
+                target.data = np.array(array, copy=True)
+            elif target.data.flags.writeable:
                 np.copyto(target.data, array, casting="unsafe")
             else:
                 target.data = array.astype(target.dtype, copy=True)

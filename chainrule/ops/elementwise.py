@@ -298,12 +298,15 @@ radians, degrees = deg2rad, rad2deg
 abs = unary("abs", np.abs, lambda x, out: sign(x), uses=("x",),
             doc="|x|; abs'(0) = 0 (API.md §2; as PyTorch)")
 absolute = fabs = abs
-sign = nondifferentiable("sign", np.sign)
-floor = nondifferentiable("floor", np.floor)
-ceil = nondifferentiable("ceil", np.ceil)
-trunc = nondifferentiable("trunc", np.trunc)
-rint = nondifferentiable("rint", np.rint)
-floor_divide = nondifferentiable("floor_divide", np.floor_divide)
+# Step functions: their derivative is 0 almost everywhere, so no gradient is recorded
+# (API.md §2: "non-differentiable, zero gradient"); in a larger expression they add 0.
+sign = nondifferentiable("sign", np.sign, "-1, 0 or 1 by the sign of x (zero gradient).")
+floor = nondifferentiable("floor", np.floor, "Largest integer <= x (zero gradient).")
+ceil = nondifferentiable("ceil", np.ceil, "Smallest integer >= x (zero gradient).")
+trunc = nondifferentiable("trunc", np.trunc, "x rounded towards zero (zero gradient).")
+rint = nondifferentiable("rint", np.rint, "x rounded to the nearest integer (zero gradient).")
+floor_divide = nondifferentiable("floor_divide", np.floor_divide,
+                                 "floor(x / y), broadcasting (zero gradient).")
 
 
 def round(x, decimals=0):

@@ -2,6 +2,10 @@
 
 sign, floor, ceil, round live with the elementwise functions; here: comparisons,
 logical operations, argmax/argmin, isnan/isfinite, argsort, nonzero.
+
+Documented behaviour (API.md §2): these functions record no graph node, so their output
+never requires grad, and an expression that also uses them receives a zero contribution
+from them (``d/dx (x + floor(x)) = 1``); forward mode carries no tangent through them.
 """
 import numpy as np
 

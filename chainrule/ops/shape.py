@@ -9,7 +9,7 @@ import numpy as np
 from ..autograd.dispatch import apply
 from ..autograd.primitive import Primitive, make_op
 from ..autograd.primitive import linear as _strict_linear
-from ._named import linear, nondifferentiable, weak_result
+from ._named import linear, nondifferentiable
 from ._util import axis_error, data_of, dtype_of, normalize_axes, shape_of
 
 

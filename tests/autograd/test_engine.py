@@ -696,3 +696,18 @@ def test_retain_grad_follows_inplace_modification():
     t *= 3
     (t * t).sum().backward()
     np.testing.assert_allclose(t.grad.numpy(), 2 * t.data)   # gradient of the new value
+
+
+@pytest.mark.parametrize("fn, derivative", [
+    (lambda x: 1.0 / x, lambda v: -1.0 / v ** 2),
+    (lambda x: 2.0 - cr.sin(x), lambda v: -np.cos(v)),
+    (lambda x: -(x * x) / 3.0, lambda v: -2.0 * v / 3.0),
+    (lambda x: cr.exp(x * 3.0) + 1.0 / cr.log(x), lambda v: 3 * np.exp(3 * v) - 1 / (v * np.log(v) ** 2)),
+], ids=["rdiv", "rsub-sin", "neg-div", "staged"])
+def test_zero_dim_float64_gradients_keep_float64_precision(fn, derivative):
+    # NumPy turns arithmetic on 0-d arrays into NumPy scalars inside the backward pass;
+    # they are float64 data, not weak Python numbers, and must not be rounded to float32.
+    x = f64(np.float64(1.7))
+    fn(x).backward()
+    assert x.grad.dtype == np.float64
+    assert x.grad.item() == pytest.approx(derivative(1.7), rel=1e-14)

@@ -321,3 +321,35 @@ def test_function_composes_with_transforms_and_nesting():
     H = cr.hessian(f)(x0)
     d2 = 6 * np.sin(x0) * np.cos(x0) ** 2 - 3 * np.sin(x0) ** 3
     np.testing.assert_allclose(H, np.diag(d2), atol=1e-12)
+
+
+def test_saved_tensors_are_freed_after_backward():
+    import gc
+    import weakref
+
+    kept = []
+
+    class Remember(cr.Function):
+        @staticmethod
+        def forward(ctx, x):
+            e = cr.exp(x)
+            kept.append(weakref.ref(e.data))
+            ctx.save_for_backward(e)
+            return e * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            (e,) = ctx.saved_tensors
+            return grad * 2 * e
+
+    x = f64(np.arange(3.0))
+    y = Remember.apply(x).sum()
+    gc.collect()
+    assert kept[0]() is not None
+    y.backward(retain_graph=True)
+    gc.collect()
+    assert kept[0]() is not None            # retained for a second backward
+    y.backward()
+    gc.collect()
+    assert kept[0]() is None
+    np.testing.assert_allclose(x.grad.data, 2 * 2 * np.exp(x.data))

@@ -118,3 +118,21 @@ def test_bilinear_values_and_gradcheck():
                         (_t(2, 3), _t(2, 2), _t(4, 3, 2), _t(4)))
     with pytest.raises(ValueError, match="Bilinear"):
         bl(cr.zeros(5, 2), cr.zeros(5, 2))
+
+
+def test_mlp_learns_xor_with_plain_gradient_descent():
+    cr.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 2))
+    x = cr.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    y = cr.tensor([0, 1, 1, 0])
+    first = None
+    for _ in range(300):
+        model.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        first = loss.item() if first is None else first
+        loss.backward()
+        with cr.no_grad():
+            for p in model.parameters():
+                p -= 0.5 * p.grad
+    assert loss.item() < 0.05 < first
+    np.testing.assert_array_equal(model(x).data.argmax(1), [0, 1, 1, 0])

@@ -153,6 +153,8 @@ def test_cross_entropy_target_shape_errors_give_hints():
         F.cross_entropy(cr.tensor(X), np.eye(4, dtype=np.int64)[Y])
     with pytest.raises(ValueError, match=r"expected target of shape \(5,\)"):
         F.cross_entropy(cr.tensor(X), Y[:3])
+    with pytest.raises(ValueError, match="binary_cross_entropy_with_logits"):
+        F.cross_entropy(cr.tensor(X[:, 0]), (Y > 1).astype(np.int64))
     with pytest.raises(ValueError, match="probability targets must have the input's shape"):
         F.cross_entropy(cr.tensor(X), np.ones((5, 3)) / 3)
 
@@ -327,6 +329,8 @@ def test_kl_div_and_soft_margin():
     y = np.sign(B)
     np.testing.assert_allclose(F.soft_margin_loss(cr.tensor(A), y).item(),
                                np.log1p(np.exp(-y * A)).mean())
+    g = lambda a: F.soft_margin_loss(a, y)
+    assert cr.gradcheck(g, (cr.tensor(A),)) and cr.gradgradcheck(g, (cr.tensor(A),))
 
 
 # --------------------------------------------------------------------------- modules

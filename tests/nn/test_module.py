@@ -154,6 +154,8 @@ def test_load_state_dict_copies_keeping_dtype_and_identity():
     np.testing.assert_allclose(dst(x).data, src(x).data)
     # Tensors work as values too
     dst.load_state_dict(src.state_dict())
+    dst.load_state_dict(state, assign=True)   # assign: the checkpoint's arrays (and dtype)
+    assert dst.block.fc.weight is weight and weight.dtype == np.float64
 
 
 def test_load_state_dict_strict_errors_list_keys():

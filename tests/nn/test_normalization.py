@@ -188,3 +188,12 @@ def test_groupnorm_values_and_gradients():
     assert cr.gradcheck(f, args) and cr.gradgradcheck(f, args)
     with pytest.raises(ValueError, match="divisible"):
         nn.GroupNorm(3, 4)
+
+
+def test_instance_norm_values_and_gradients():
+    x = rng.standard_normal((2, 3, 4))
+    expected = (x - x.mean(2, keepdims=True)) / np.sqrt(x.var(2, keepdims=True) + 1e-5)
+    np.testing.assert_allclose(F.instance_norm(cr.tensor(x)).data, expected)
+    f = lambda x, w, b: F.instance_norm(x, weight=w, bias=b)
+    args = (_t(2, 3, 4), _t(3), _t(3))
+    assert cr.gradcheck(f, args) and cr.gradgradcheck(f, args)

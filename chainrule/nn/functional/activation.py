@@ -64,7 +64,8 @@ def _hardtanh_forward(x, min_val=-1.0, max_val=1.0):
 _hardtanh = unary(
     "hardtanh", _hardtanh_forward,
     # gradient only strictly inside (min_val, max_val), as PyTorch's hardtanh_backward
-    lambda x, out, min_val=-1.0, max_val=1.0: _mask((data_of(x) > min_val) & (data_of(x) < max_val), x),
+    lambda x, out, min_val=-1.0, max_val=1.0:
+    _mask((data_of(x) > min_val) & (data_of(x) < max_val), x),
     uses=("x",))
 
 
@@ -299,7 +300,10 @@ def _prepare(input, dtype, fn):
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
-    """exp(x) / sum(exp(x)) along ``dim``, stable (``dim=None``: PyTorch's legacy choice, with a warning)."""
+    """exp(x) / sum(exp(x)) along ``dim``, computed stably.
+
+    ``dim=None`` picks PyTorch's legacy implicit axis (with PyTorch's warning).
+    """
     x = _prepare(input, dtype, "softmax")
     return ops.softmax(x, axis=_softmax_dim("softmax", x.ndim, dim))
 

@@ -109,7 +109,10 @@ def linear(input, weight, bias=None):
 
 
 def bilinear(input1, input2, weight, bias=None):
-    """out_k = x1 @ weight[k] @ x2 + bias_k. Shape: x1 (*, in1), x2 (*, in2), weight (out, in1, in2)."""
+    """out_k = x1 @ weight[k] @ x2 + bias_k.
+
+    Shape: x1 (*, in1), x2 (*, in2), weight (out, in1, in2), bias (out,); output (*, out).
+    """
     out = ops.einsum("...i,kij,...j->...k", input1, weight, input2)
     return out if bias is None else out + bias
 

@@ -211,12 +211,17 @@ def _to_batched(input, target, fn, allow_probabilities):
                          f"(N, C, d1, ...)), got a 0-d tensor")
     if len(ishape) == 1:
         tshape = _shape(target)
-        if tshape == () or (allow_probabilities and tshape == ishape):
+        is_float = np.asarray(data_of(target)).dtype.kind == "f"
+        if tshape == () or (allow_probabilities and tshape == ishape and is_float):
             return ops.expand_dims(input, 0), _expand(target), True
+        hint = ""
+        if tshape == ishape:
+            hint = (" (one logit per sample? For two classes use "
+                    "binary_cross_entropy_with_logits with float targets)")
         raise ValueError(f"{fn}: for an unbatched input of shape {ishape} (C,), the target must be "
                          f"a single class index (shape ())"
                          + (f" or probabilities of shape {ishape}" if allow_probabilities else "")
-                         + f", got shape {tshape}. For a batch, the input is (N, C).")
+                         + f", got shape {tshape}. For a batch, the input is (N, C){hint}.")
     return input, target, False
 
 

@@ -1,7 +1,8 @@
 """Normalisation: batch_norm, layer_norm, group_norm (PyTorch's formulas and running statistics).
 
-Training-mode batch norm, layer norm and group norm share one primitive,
-``normalize_affine``: (x - mean) / sqrt(var + eps) over some axes, then * weight + bias.
+Training-mode batch norm, layer norm, group norm and instance norm share one primitive
+class (one instance per name): (x - mean) / sqrt(var + eps) over some axes, then
+* weight + bias.
 Its rules recompute the statistics with differentiable ops, so second derivatives work;
 in the common first-order case they run on plain arrays. Eval-mode batch norm is an
 affine map with constant running statistics (composed ops).
@@ -30,8 +31,10 @@ class _NormalizeAffine(Primitive):
     grad_weight = sum of grad * xhat to param_shape; grad_bias = sum of grad.
     """
 
-    name = "normalize_affine"
     needs_inputs = True
+
+    def __init__(self, name):
+        self.name = name  # shown in graphs: batch_norm, layer_norm, group_norm, instance_norm
 
     def forward(self, x, weight, bias, axes, eps, param_shape):
         mean = np.mean(x, axis=axes, keepdims=True)
@@ -85,11 +88,12 @@ class _NormalizeAffine(Primitive):
         return result
 
 
-_NORMALIZE = _NormalizeAffine()
+_PRIMITIVES = {name: _NormalizeAffine(name)
+               for name in ("batch_norm", "layer_norm", "group_norm", "instance_norm")}
 
 
-def _normalize(x, weight, bias, axes, eps, param_shape):
-    return apply(_NORMALIZE, x, weight, bias, axes=tuple(axes), eps=float(eps),
+def _normalize(x, weight, bias, axes, eps, param_shape, op):
+    return apply(_PRIMITIVES[op], x, weight, bias, axes=tuple(axes), eps=float(eps),
                  param_shape=tuple(param_shape))
 
 
@@ -136,7 +140,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if count <= 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input "
                              f"size {shape}")
-        out = _normalize(x, weight, bias, axes, eps, param_shape)
+        out = _normalize(x, weight, bias, axes, eps, param_shape, fn)
         if running_mean is not None or running_var is not None:
             if momentum is None:
                 raise ValueError(f"{fn}: momentum must be a number when updating running "
@@ -194,7 +198,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         if p is not None and _shape(p) != normalized_shape:
             raise ValueError(f"{fn}: {what} should have shape {normalized_shape}, got {_shape(p)}")
     axes = tuple(range(len(shape) - k, len(shape)))
-    return _normalize(x, weight, bias, axes, eps, normalized_shape)
+    return _normalize(x, weight, bias, axes, eps, normalized_shape, fn)
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
@@ -214,7 +218,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     _check_param(weight, channels, "weight", fn)
     _check_param(bias, channels, "bias", fn)
     grouped = ops.reshape(x, (shape[0], num_groups, -1))
-    out = ops.reshape(_normalize(grouped, None, None, (2,), eps, (1, 1, 1)), shape)
+    out = ops.reshape(_normalize(grouped, None, None, (2,), eps, (1, 1, 1), fn), shape)
     param_shape = (1, channels) + (1,) * (len(shape) - 2)
     if weight is not None:
         out = out * ops.reshape(weight, param_shape)
@@ -247,4 +251,4 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         if running_var is not None:
             _update(running_var, var.mean(axis=0), momentum)
     param_shape = (1, channels) + (1,) * (len(shape) - 2)
-    return _normalize(x, weight, bias, axes, eps, param_shape)
+    return _normalize(x, weight, bias, axes, eps, param_shape, fn)

@@ -1,4 +1,4 @@
-"""Embedding: a lookup table of learnable vectors (PyTorch's options and state-dict key ``weight``)."""
+"""Embedding: a lookup table of learnable vectors (PyTorch's options; state-dict key ``weight``)."""
 import numpy as np
 
 from .. import functional as F

@@ -95,7 +95,10 @@ class AvgPool1d(_AvgPoolNd):
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
                  count_include_pad=True):
-        super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
+        # PyTorch keeps AvgPool1d's sizes as 1-tuples (it shows in the repr)
+        single = lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v,)
+        super().__init__(single(kernel_size), single(stride if stride is not None else kernel_size),
+                         single(padding), ceil_mode, count_include_pad)
 
 
 class AvgPool2d(_AvgPoolNd):
