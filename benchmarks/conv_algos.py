@@ -85,7 +85,8 @@ def lenet_fns(np, cr, nn, torch):
             lib.Linear(32 * 5 * 5, 128), lib.ReLU(), lib.Linear(128, 10))
 
     model = build(nn)
-    optimizer = cr.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    import chainrule.optim as optim
+    optimizer = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
     xc, yc = cr.tensor(x), cr.tensor(labels)
 

@@ -22,3 +22,7 @@ from .random import get_rng_state, manual_seed, set_rng_state
 from .tensor import Tensor
 
 __version__ = "0.1.0"
+
+from .io import load, save  # noqa: E402
+from . import data, nn, optim, viz  # noqa: E402,F401
+from .viz import explain  # noqa: E402

@@ -39,16 +39,26 @@ def array_from_data(data, dtype=None):
     An ndarray keeps its own dtype unless ``dtype`` is given.
     """
     if dtype is not None:
-        return np.array(data, dtype=np.dtype(dtype))
-    if isinstance(data, np.ndarray):
-        return data.copy()
-    if isinstance(data, np.generic):
-        return np.array(data)
-    arr = np.array(data)
-    if arr.dtype.kind == "f" and arr.dtype != _default[0]:
-        arr = arr.astype(_default[0])
-    elif arr.dtype.kind in "iu" and arr.dtype != int64 and not isinstance(data, np.ndarray):
-        arr = arr.astype(int64)
-    elif arr.dtype.kind == "O":
-        raise TypeError(f"tensor: cannot make a numeric array from {type(data).__name__} data")
+        try:
+            arr = np.array(data, dtype=np.dtype(dtype))
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"tensor: cannot make an array of dtype {np.dtype(dtype)} from "
+                            f"{type(data).__name__} data ({error})") from None
+    elif isinstance(data, np.ndarray):
+        arr = data.copy()
+    elif isinstance(data, np.generic):
+        arr = np.array(data)
+    else:
+        try:
+            arr = np.array(data)
+        except ValueError as error:  # ragged nested sequences
+            raise ValueError(f"tensor: cannot make an array from {type(data).__name__} data: "
+                             f"{error}") from None
+        if arr.dtype.kind == "f" and arr.dtype != _default[0]:
+            arr = arr.astype(_default[0])
+        elif arr.dtype.kind in "iu" and arr.dtype != int64:
+            arr = arr.astype(int64)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"tensor: expected numeric data (bool, integer or floating point), got "
+                        f"{type(data).__name__} data of dtype {arr.dtype}")
     return arr

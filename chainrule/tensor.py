@@ -19,6 +19,13 @@ class Tensor:
 
     ``Tensor(data, dtype=None, requires_grad=False)``: floats become the default
     float dtype (float32), ints int64, bools bool; an ndarray keeps its dtype.
+
+    In-place ops (``+=``, ``t[idx] = v``, ``fill_``, ...) bump a version counter. While
+    autodiff records (grad mode on and something involved requires grad), they rebind the
+    tensor to a fresh buffer: the graph keeps the old value, so gradients are always those
+    of the values computed, but views of the old buffer (slices, reshapes) do not see the
+    write. Otherwise they write into the buffer as NumPy does; a backward that still needs
+    the overwritten value then raises ``RuntimeError`` naming the op and the versions.
     """
 
     # Class-level defaults: a new Tensor sets only ``data`` (cheap to create).

@@ -42,6 +42,18 @@ def test_ndarray_keeps_its_dtype_and_is_copied(dtype):
     assert s.data[1, 1] == 0
 
 
+@pytest.mark.parametrize("data", ["abc", [1, "a"], None, np.array(["x"]), 1 + 2j, {"a": 1}],
+                         ids=["str", "mixed-list", "None", "str-array", "complex", "dict"])
+def test_non_numeric_data_raises_type_error(data):
+    with pytest.raises(TypeError, match="tensor:"):
+        cr.tensor(data)
+
+
+def test_ragged_data_raises_value_error():
+    with pytest.raises(ValueError, match="tensor:.*inhomogeneous"):
+        cr.tensor([[1.0, 2.0], [3.0]])
+
+
 def test_explicit_dtype_and_tensor_from_tensor():
     assert cr.tensor([1, 2], dtype=np.float64).dtype == np.float64
     assert cr.tensor([1.7], dtype="int32").dtype == np.int32

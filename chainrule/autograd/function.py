@@ -48,6 +48,7 @@ class FunctionCtx:
         return tuple(self._saved)
 
     def mark_non_differentiable(self, *tensors):
+        """Declare outputs (as returned by forward) that carry no gradient (indices, masks)."""
         self.non_differentiable = tensors
 
     def set_materialize_grads(self, value):
@@ -213,6 +214,9 @@ class Function:
         box = []
         out = apply(prim, *args, ctx=ctx, n_outputs_box=box)
         layout = box[0] if box else None
-        if layout is None:
-            return out
-        return tuple(prim._split(out, layout))
+        outs = [out] if layout is None else prim._split(out, layout)
+        if ctx.non_differentiable:
+            marked = {id(t) for t in ctx.non_differentiable}
+            outs = [o.detach() if id(forward_out) in marked else o
+                    for o, forward_out in zip(outs, ctx._outputs)]
+        return outs[0] if layout is None else tuple(outs)

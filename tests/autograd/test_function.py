@@ -199,6 +199,7 @@ def test_tuple_outputs_keep_their_shapes_and_dtypes():
 
     x = f64(np.arange(6.0).reshape(3, 2))
     total, index = Stats.apply(x)
+    assert total.requires_grad and not index.requires_grad
     assert total.shape == (2,) and total.dtype == np.float64
     assert index.shape == (2,) and index.dtype == np.int64
     np.testing.assert_array_equal(index.data, [2, 2])
@@ -353,3 +354,28 @@ def test_saved_tensors_are_freed_after_backward():
     gc.collect()
     assert kept[0]() is None
     np.testing.assert_allclose(x.grad.data, 2 * 2 * np.exp(x.data))
+
+
+def test_mark_non_differentiable():
+    class SortWithIndices(cr.Function):
+        @staticmethod
+        def forward(ctx, x):
+            order = np.argsort(x.data)
+            ctx.order = order
+            values = cr.tensor(x.data[order])
+            ranks = cr.tensor(order.astype(np.float64))
+            ctx.mark_non_differentiable(ranks)
+            return values, ranks
+
+        @staticmethod
+        def backward(ctx, grad_values, grad_ranks):
+            grad = np.zeros(grad_values.shape)
+            grad[ctx.order] = grad_values.data      # backward receives Tensors
+            return cr.tensor(grad)
+
+    x = f64([3.0, 1.0, 2.0])
+    values, ranks = SortWithIndices.apply(x)
+    assert values.requires_grad and not ranks.requires_grad
+    np.testing.assert_array_equal(ranks.data, [1.0, 2.0, 0.0])
+    (values * cr.tensor(np.array([1.0, 10.0, 100.0]))).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [100.0, 1.0, 10.0])

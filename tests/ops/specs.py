@@ -314,8 +314,8 @@ REDUCTIONS = [
     _red("prod", cr.prod, np.prod, "nonzero"),
     _red("max", cr.max, np.max, "distinct"),
     _red("min", cr.min, np.min, "distinct"),
-    _red("amax", cr.amax, np.amax, "distinct"),
-    _red("amin", cr.amin, np.amin, "distinct"),
+    _red("amax", cr.amax, np.amax, "distinct", shapes=REDUCTION_SHAPES[2:3]),   # aliases of
+    _red("amin", cr.amin, np.amin, "distinct", shapes=REDUCTION_SHAPES[2:3]),   # max and min
     _red("var", cr.var, np.var, kwargs=_var_grid, shapes=REDUCTION_SHAPES[1:]),
     _red("std", cr.std, np.std, kwargs=_var_grid, shapes=REDUCTION_SHAPES[1:]),
     _red("logsumexp", cr.logsumexp, _np_logsumexp),

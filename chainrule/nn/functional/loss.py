@@ -51,10 +51,6 @@ def _reduce(loss, reduction):
     return ops.mean(loss)
 
 
-def _tensor(x):
-    return x if isinstance(x, Tensor) else Tensor(x)
-
-
 def _shape(x):
     return tuple(np.shape(data_of(x)))
 

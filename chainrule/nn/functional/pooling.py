@@ -301,34 +301,30 @@ def _max_pool_search(x, kernel, stride, pairs, dilation, out_size):
     return best.reshape((n, c) + tuple(out_size)), indices
 
 
+def _real_cells(kernel, dilation, out_size, stride, pairs, size):
+    """(K, P) bool: does kernel offset k of window p read a real (unpadded) element?"""
+    valid = np.ones((1, 1), dtype=bool)
+    for k, d, o, s, (lo, _), n in zip(kernel, dilation, out_size, stride, pairs, size):
+        pos = np.arange(k)[:, None] * d + np.arange(o)[None, :] * s - lo
+        ok = (pos >= 0) & (pos < n)                                   # (k, o)
+        valid = (valid[:, None, :, None] & ok[None, :, None, :]).reshape(
+            valid.shape[0] * k, valid.shape[1] * o)                   # row-major (k..., p...)
+    return valid
+
+
 def _fix_padding_winners(indices, best, arg, kernel, stride, pairs, dilation, out_size, size,
                          offsets, origin):
     """A window whose real elements are all -inf kept a padding cell; move it to the window's
     first real element (PyTorch never reads padding)."""
-    k_count = math.prod(kernel)
-    valid = np.ones((k_count,) + tuple(out_size), dtype=bool)
-    for axis, (k, d, o, s, (lo, _), n) in enumerate(zip(kernel, dilation, out_size, stride,
-                                                        pairs, size)):
-        pos = np.arange(k)[:, None] * d + np.arange(o)[None, :] * s - lo
-        ok = (pos >= 0) & (pos < n)                       # (k, o)
-        shape_k = [1] * len(kernel)
-        shape_k[axis] = k
-        shape_o = [1] * len(out_size)
-        shape_o[axis] = o
-        ok = ok.reshape(tuple(shape_k) + tuple(shape_o))
-        valid = valid & np.broadcast_to(ok, tuple(kernel) + tuple(out_size)).reshape(
-            (k_count,) + tuple(out_size))
-    valid = valid.reshape(k_count, -1)                     # (K, P)
-    positions = math.prod(out_size)
-    flat_arg = arg.reshape(-1, positions)
-    flat_best = best.reshape(-1, positions)
-    chosen_ok = valid[flat_arg.astype(np.intp), np.arange(positions)[None, :]]
-    bad = ~chosen_ok & np.isneginf(flat_best)
+    valid = _real_cells(kernel, dilation, out_size, stride, pairs, size)
+    positions = valid.shape[1]
+    flat_arg = arg.reshape(-1, positions).astype(np.intp)
+    chosen_real = valid[flat_arg, np.arange(positions)[None, :]]
+    bad = ~chosen_real & np.isneginf(best.reshape(-1, positions))
     if bad.any():
-        first_real = np.argmax(valid, axis=0)             # (P,)
-        fixed = origin.reshape(-1)[None, :] + offsets[first_real][None, :]
+        first_real = origin.reshape(-1) + offsets[np.argmax(valid, axis=0)]     # (P,)
         out = indices.reshape(-1, positions)
-        out[bad] = np.broadcast_to(fixed, out.shape)[bad]
+        out[bad] = np.broadcast_to(first_real, out.shape)[bad]
         indices = out.reshape(indices.shape)
     return indices
 
