@@ -211,6 +211,10 @@ class Function:
             prim = _FunctionPrimitive(cls)
             cls._primitive = prim
         ctx = FunctionCtx()
+        Tensor = dispatch._Tensor
+        recording = STATE.grad_enabled
+        ctx.needs_input_grad = tuple(recording and isinstance(a, Tensor) and a.requires_grad
+                                     for a in args)  # (as PyTorch: already known in forward)
         box = []
         out = apply(prim, *args, ctx=ctx, n_outputs_box=box)
         layout = box[0] if box else None

@@ -1,4 +1,7 @@
-"""Flatten and rebuild nested tuples, lists and dicts of arrays (pytrees)."""
+"""Flatten and rebuild nested tuples (named ones too), lists and dicts of arrays (pytrees).
+
+None is an empty subtree (no leaf), as in JAX; anything else is a leaf.
+"""
 
 __all__ = ["tree_flatten", "tree_unflatten", "tree_map"]
 
@@ -11,7 +14,9 @@ def tree_flatten(tree):
 
 
 def _flatten(tree, leaves):
-    if isinstance(tree, tuple) and not hasattr(tree, "_fields"):
+    if isinstance(tree, tuple):
+        if hasattr(tree, "_fields"):  # a namedtuple: rebuilt as its own type
+            return ("namedtuple", type(tree), [_flatten(t, leaves) for t in tree])
         return ("tuple", [_flatten(t, leaves) for t in tree])
     if isinstance(tree, list):
         return ("list", [_flatten(t, leaves) for t in tree])
@@ -41,9 +46,12 @@ def _unflatten(spec, it):
         return tuple(_unflatten(s, it) for s in spec[1])
     if kind == "list":
         return [_unflatten(s, it) for s in spec[1]]
+    if kind == "namedtuple":
+        return spec[1](*[_unflatten(s, it) for s in spec[2]])
     return {k: _unflatten(s, it) for k, s in zip(spec[1], spec[2])}
 
 
 def tree_map(fn, tree):
+    """The same structure with ``fn`` applied to every leaf."""
     leaves, spec = tree_flatten(tree)
     return tree_unflatten(spec, [fn(leaf) for leaf in leaves])

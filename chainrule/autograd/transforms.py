@@ -352,7 +352,11 @@ def jacobian(f, argnums=0, mode="rev", has_aux=False):
     """The Jacobian of ``f`` w.r.t. ``args[argnums]``: shape ``out.shape + in.shape``.
 
     ``mode="rev"`` builds it row by row with VJPs (cheap for few outputs), ``"fwd"``
-    column by column with JVPs (cheap for few inputs). A tuple ``argnums`` gives a tuple.
+    column by column with JVPs (cheap for few inputs). As in JAX, a pytree output gives
+    the same pytree of Jacobians, and a tuple ``argnums`` makes each of them a tuple (one
+    Jacobian per argument), so ``jacfwd(jacrev(f, (0, 1)), (0, 1))`` nests as
+    ``((d0 d0, d0 d1), (d1 d0, d1 d1))``. With ``has_aux=True`` f returns ``(out, aux)``
+    and the result is ``(jacobian, aux)``.
     """
     if mode not in ("rev", "fwd"):
         raise ValueError(f"jacobian: mode must be 'rev' or 'fwd', got {mode!r}")
@@ -362,87 +366,118 @@ def jacobian(f, argnums=0, mode="rev", has_aux=False):
         nums = _argnums_tuple(argnums, len(args))
         T = _Tensor()
         with _Transform(args) as t:
-            nested = t.nested
-            from ..ops.shape import reshape, stack
-
-            def f_of(*selected):
-                full = list(args)
-                for i, s in zip(nums, selected):
-                    full[i] = s
-                out = f(*full)
-                if has_aux:
-                    return out
-                return out
-
             selected = [args[i] for i in nums]
-            for s in selected:
+            for i, s in zip(nums, selected):
                 if not (isinstance(s, (T, np.ndarray)) or np.isscalar(s)):
-                    raise TypeError("jacobian: differentiated arguments must be arrays, Tensors or "
-                                    "numbers")
-            in_shapes = [np.shape(s.data if isinstance(s, T) else s) for s in selected]
-            aux = None
+                    raise TypeError(f"jacobian: argument {i} must be an array, a Tensor or a "
+                                    f"number, got {type(s).__name__}")
+            in_shapes = [tuple(np.shape(s.data if isinstance(s, T) else s)) for s in selected]
+
+            def f_selected(*values):
+                full = list(args)
+                for i, v in zip(nums, values):
+                    full[i] = v
+                return f(*full)
+
             if mode == "rev":
-                if has_aux:
-                    out, pullback, aux = vjp(f_of, *selected, has_aux=True)
-                else:
-                    out, pullback = vjp(f_of, *selected)
-                out_t = out if isinstance(out, T) else T._wrap(np.asarray(out))
-                out_shape = out_t.shape
-                m = int(np.prod(out_shape))
-                rows = [[] for _ in nums]
-                for k in range(m):
-                    basis = np.zeros(m, dtype=out_t.dtype)
-                    basis[k] = 1
-                    gs = pullback(T._wrap(basis.reshape(out_shape)))
-                    for j, g in enumerate(gs):
-                        rows[j].append(g if isinstance(g, T) else T._wrap(np.asarray(g)))
-                jacs = []
-                for j, shape in enumerate(in_shapes):
-                    if m == 0:
-                        jac = T._wrap(np.zeros(out_shape + shape, dtype=out_t.dtype))
-                    else:
-                        jac = reshape(stack(rows[j]), out_shape + shape)
-                    jacs.append(jac)
+                out_leaves, out_spec, per_leaf, aux = _jacobian_rev(f_selected, selected,
+                                                                    in_shapes, has_aux)
             else:
-                jacs = []
-                out_shape = None
-                for j, (s, shape) in enumerate(zip(selected, in_shapes)):
-                    n = int(np.prod(shape))
-                    cols = []
-                    s_dtype = s.dtype if hasattr(s, "dtype") else np.dtype(np.float64)
-                    if s_dtype.kind != "f":
-                        s_dtype = np.dtype(np.float64)
-                    for k in range(n):
-                        basis = np.zeros(n, dtype=s_dtype)
-                        basis[k] = 1
-                        primals = tuple(selected)
-                        tans = tuple(T._wrap(basis.reshape(shape)) if jj == j else
-                                     T._wrap(np.zeros(sh, dtype=(sel.dtype if hasattr(sel, "dtype")
-                                                                 and sel.dtype.kind == "f"
-                                                                 else np.float64)))
-                                     for jj, (sel, sh) in enumerate(zip(selected, in_shapes)))
-                        if has_aux:
-                            out, tangent, aux = jvp(f_of, primals, tans, has_aux=True)
-                        else:
-                            out, tangent = jvp(f_of, primals, tans)
-                        tangent = tangent if isinstance(tangent, T) else T._wrap(np.asarray(tangent))
-                        out_shape = tangent.shape
-                        cols.append(tangent)
-                    if n == 0:
-                        out_t = f_of(*selected)
-                        out_shape = np.shape(out_t.data if isinstance(out_t, T) else out_t)
-                        jac = T._wrap(np.zeros(out_shape + shape))
-                    else:
-                        from ..ops.shape import moveaxis
-                        stacked = stack(cols)  # (n,) + out_shape
-                        jac = reshape(moveaxis(stacked, 0, -1), out_shape + shape)
-                    jacs.append(jac)
-            like = selected[0]
-            results = [_output(jac, like if not isinstance(like, (int, float)) else np.zeros(()), nested)
-                       for jac in jacs]
-            result = results[0] if isinstance(argnums, int) else tuple(results)
-            return (result, aux) if has_aux else result
+                out_leaves, out_spec, per_leaf, aux = _jacobian_fwd(f_selected, selected,
+                                                                    in_shapes, has_aux)
+            like = selected[0] if not isinstance(selected[0], (int, float)) else np.zeros(())
+            results = []
+            for jacs in per_leaf:
+                jacs = [_output(jac, like, t.nested) for jac in jacs]
+                results.append(jacs[0] if isinstance(argnums, int) else tuple(jacs))
+            result = tree_unflatten(out_spec, results)
+            if has_aux:
+                return result, _strip_aux(aux, like, t.nested)
+            return result
     return wrapper
+
+
+def _as_tensor_leaves(tree):
+    T = _Tensor()
+    leaves, spec = tree_flatten(tree)
+    return [o if isinstance(o, T) else T._wrap(np.asarray(o)) for o in leaves], spec
+
+
+def _jacobian_rev(f, selected, in_shapes, has_aux):
+    """One VJP per output element: rows of the Jacobian, per output leaf and argument."""
+    from ..ops.shape import reshape, stack
+    T = _Tensor()
+    if has_aux:
+        out, pullback, aux = vjp(f, *selected, has_aux=True)
+    else:
+        (out, pullback), aux = vjp(f, *selected), None
+    out_leaves, out_spec = _as_tensor_leaves(out)
+    per_leaf = []
+    for li, o in enumerate(out_leaves):
+        m = o.size
+        rows = [[] for _ in selected]
+        for k in range(m):
+            cotangents = [T._wrap(np.zeros(other.shape, dtype=_float_dtype(other)))
+                          for other in out_leaves]
+            cotangents[li].data.reshape(-1)[k] = 1
+            grads = pullback(tree_unflatten(out_spec, cotangents))
+            for j, g in enumerate(grads):
+                rows[j].append(g if isinstance(g, T) else T._wrap(np.asarray(g)))
+        jacs = []
+        for j, shape in enumerate(in_shapes):
+            if m == 0 or int(np.prod(shape)) == 0:
+                jacs.append(T._wrap(np.zeros(o.shape + shape, dtype=_float_dtype(o))))
+            else:
+                jacs.append(reshape(stack(rows[j]), o.shape + shape))
+        per_leaf.append(jacs)
+    return out_leaves, out_spec, per_leaf, aux
+
+
+def _jacobian_fwd(f, selected, in_shapes, has_aux):
+    """One JVP per input element: columns of the Jacobian, per output leaf and argument."""
+    from ..ops.shape import moveaxis, reshape, stack
+    T = _Tensor()
+    dtypes = [_float_dtype(s) for s in selected]
+    columns = None                      # [leaf][argument] -> list of tangent columns
+    out_leaves = out_spec = aux = None
+    for j, shape in enumerate(in_shapes):
+        n = int(np.prod(shape))
+        for k in range(n):
+            tangents = [T._wrap(np.zeros(sh, dtype=dt)) for sh, dt in zip(in_shapes, dtypes)]
+            tangents[j].data.reshape(-1)[k] = 1
+            if has_aux:
+                out, tangent_out, aux = jvp(f, tuple(selected), tuple(tangents), has_aux=True)
+            else:
+                out, tangent_out = jvp(f, tuple(selected), tuple(tangents))
+            if columns is None:
+                out_leaves, out_spec = _as_tensor_leaves(out)
+                columns = [[[] for _ in selected] for _ in out_leaves]
+            for li, tl in enumerate(_as_tensor_leaves(tangent_out)[0]):
+                columns[li][j].append(tl)
+    if columns is None:                 # every argument is empty: evaluate f once for shapes
+        out = f(*selected)
+        if has_aux:
+            out, aux = out
+        out_leaves, out_spec = _as_tensor_leaves(out)
+        columns = [[[] for _ in selected] for _ in out_leaves]
+    per_leaf = []
+    for li, o in enumerate(out_leaves):
+        jacs = []
+        for j, shape in enumerate(in_shapes):
+            cols = columns[li][j]
+            if not cols:
+                jacs.append(T._wrap(np.zeros(o.shape + shape, dtype=_float_dtype(o))))
+            else:
+                stacked = stack(cols)                       # (n,) + out.shape
+                jacs.append(reshape(moveaxis(stacked, 0, -1), o.shape + shape))
+        per_leaf.append(jacs)
+    return out_leaves, out_spec, per_leaf, aux
+
+
+def _float_dtype(x):
+    dtype = getattr(x, "dtype", None)
+    dtype = np.result_type(x) if dtype is None else np.dtype(dtype)
+    return dtype if dtype.kind == "f" else np.dtype(np.float64)
 
 
 def jacrev(f, argnums=0, has_aux=False):
@@ -455,9 +490,12 @@ def jacfwd(f, argnums=0, has_aux=False):
     return jacobian(f, argnums, mode="fwd", has_aux=has_aux)
 
 
-def hessian(f, argnums=0):
-    """The Hessian of scalar ``f``: ``jacfwd(jacrev(f))``, shape ``in.shape + in.shape``."""
-    return jacfwd(jacrev(f, argnums), argnums)
+def hessian(f, argnums=0, has_aux=False):
+    """The Hessian of scalar ``f``: ``jacfwd(jacrev(f))``, shape ``in.shape + in.shape``.
+
+    A tuple ``argnums`` gives the nested blocks ``((H00, H01), (H10, H11))``.
+    """
+    return jacfwd(jacrev(f, argnums, has_aux=has_aux), argnums, has_aux=has_aux)
 
 
 def hvp(f, primals, tangents):

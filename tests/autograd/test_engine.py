@@ -711,3 +711,21 @@ def test_zero_dim_float64_gradients_keep_float64_precision(fn, derivative):
     fn(x).backward()
     assert x.grad.dtype == np.float64
     assert x.grad.item() == pytest.approx(derivative(1.7), rel=1e-14)
+
+
+def test_grad_mode_is_per_thread():
+    import threading
+
+    seen = {}
+
+    def worker():
+        x = f64([1.0])
+        seen["enabled"] = cr.is_grad_enabled()
+        seen["records"] = (x * 2).requires_grad
+
+    with cr.no_grad():
+        thread = threading.Thread(target=worker)
+        thread.start()
+        thread.join()
+        assert not cr.is_grad_enabled()
+    assert seen == {"enabled": True, "records": True}

@@ -93,6 +93,7 @@ def test_needs_input_grad_and_none_gradients():
     class MulAdd(cr.Function):
         @staticmethod
         def forward(ctx, a, b, c):
+            record.append(("forward", ctx.needs_input_grad))   # known in forward, as PyTorch
             ctx.save_for_backward(a, b)
             return a * b + c
 
@@ -109,7 +110,7 @@ def test_needs_input_grad_and_none_gradients():
     out = MulAdd.apply(a, b, c)
     np.testing.assert_allclose(out.data, [8.0, 14.0])
     out.sum().backward()
-    assert record == [(True, False, True)]
+    assert record == [("forward", (True, False, True)), (True, False, True)]
     np.testing.assert_allclose(a.grad.data, [3.0, 4.0])
     assert b.grad is None and c.grad is None
 

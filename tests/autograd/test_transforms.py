@@ -248,6 +248,32 @@ def test_jacobian_of_scalar_functions_and_tuple_argnums():
     np.testing.assert_allclose(fb, jb)
 
 
+def test_jacobian_of_pytree_output_and_has_aux():
+    def f(x):
+        return {"double": x * 2, "total": cr.sum(x * x)}, "aux-value"
+
+    for jac in (cr.jacrev, cr.jacfwd):
+        result, aux = jac(f, has_aux=True)(X)
+        assert aux == "aux-value" and set(result) == {"double", "total"}
+        np.testing.assert_allclose(result["double"], 2 * np.eye(2))
+        np.testing.assert_allclose(result["total"], 2 * X)
+        pair = jac(lambda x: (x * 3, cr.sum(x)))(X)
+        assert isinstance(pair, tuple)
+        np.testing.assert_allclose(pair[0], 3 * np.eye(2))
+        np.testing.assert_allclose(pair[1], [1.0, 1.0])
+
+
+def test_hessian_with_tuple_argnums_nests_like_jax():
+    def f(a, b):
+        return cr.sum(a * a * b)
+
+    (h_aa, h_ab), (h_ba, h_bb) = cr.hessian(f, argnums=(0, 1))(X, Y)
+    np.testing.assert_allclose(h_aa, np.diag(2 * Y))
+    np.testing.assert_allclose(h_ab, np.diag(2 * X))
+    np.testing.assert_allclose(h_ba, np.diag(2 * X))
+    np.testing.assert_allclose(h_bb, np.zeros((2, 2)))
+
+
 UNARY = [cr.sin, cr.tanh, cr.exp, cr.sigmoid, lambda v: v * v, lambda v: cr.log1p(v * v),
          lambda v: cr.cumsum(v, axis=-1), lambda v: v[..., ::-1], lambda v: cr.softmax(v, axis=-1)]
 BINARY = [lambda a, b: a + b, lambda a, b: a * b, lambda a, b: a - 2 * b,
@@ -415,3 +441,20 @@ def test_transform_state_restored_after_error():
     from chainrule.autograd.modes import STATE
     assert STATE.levels == 0 and cr.is_grad_enabled()
     assert isinstance(cr.grad(lambda x: cr.sum(x * x))(X), np.ndarray)   # not 'nested'
+
+
+def test_pytree_round_trip_and_namedtuples():
+    from collections import namedtuple
+
+    Params = namedtuple("Params", ["w", "b"])
+    tree = {"layers": [Params(np.ones(2), 0.5), None], "scale": (np.array(2.0),)}
+    leaves, spec = cr.tree_flatten(tree)
+    assert len(leaves) == 3
+    rebuilt = cr.tree_unflatten(spec, leaves)
+    assert isinstance(rebuilt["layers"][0], Params) and rebuilt["layers"][1] is None
+    doubled = cr.tree_map(lambda v: v * 2, tree)
+    assert doubled["layers"][0].b == 1.0
+    g = cr.grad(lambda p: cr.sum(p.w * p.w) * p.b)(Params(np.array([1.0, 2.0]), 3.0))
+    assert isinstance(g, Params)
+    np.testing.assert_allclose(g.w, [6.0, 12.0])
+    assert g.b == pytest.approx(5.0)

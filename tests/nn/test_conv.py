@@ -40,7 +40,8 @@ def _reference_conv(x, w, stride, pads, dilation, groups):
             acc = np.zeros(n)
             for k in itertools.product(*(range(kk) for kk in kernel)):
                 idx = tuple(p * s + kk * d for p, s, kk, d in zip(pos, stride, k, dilation))
-                acc += xp[(slice(None), slice(g * cg, (g + 1) * cg)) + idx] @ w[(oc, slice(None)) + k]
+                window = xp[(slice(None), slice(g * cg, (g + 1) * cg)) + idx]
+                acc += window @ w[(oc, slice(None)) + k]
             out[(slice(None), oc) + pos] = acc
     return out
 
@@ -151,7 +152,7 @@ def test_conv_transpose_gradgradcheck(case):
 
 
 def test_weight_correlation_primitive_second_order():
-    """conv_weight (the third primitive of the family) differentiates into conv and conv_transpose."""
+    """conv_weight (the family's third primitive) differentiates into conv and conv_transpose."""
     x, y = _randn(2, 2, 5, 4), _randn(2, 4, 3, 3)
     geometry = dict(stride=(2, 1), padding=((1, 1), (0, 1)), dilation=(1, 2), groups=2)
     f = lambda x, y: conv_module._conv_weight(x, y, kernel_size=(2, 2), **geometry)
@@ -183,8 +184,8 @@ def test_both_column_layouts_agree(monkeypatch, batch_inner):
 
 def test_layout_choice_follows_the_cost_estimate():
     # LeNet's second convolution (10-wide rows) goes batch-inner, a single sample never does
-    assert conv_module._batch_inner(64, (1, 1), (10, 10), 64 * 400 * 100, 64 * 16 * 196 + 64 * 32 * 100,
-                                    "copy")
+    assert conv_module._batch_inner(64, (1, 1), (10, 10), 64 * 400 * 100,
+                                    64 * 16 * 196 + 64 * 32 * 100, "copy")
     assert not conv_module._batch_inner(1, (1, 1), (10, 10), 400 * 100, 16 * 196, "add")
 
 
@@ -277,9 +278,11 @@ def test_wrong_channel_count_names_the_layer_and_shapes():
 def test_missing_axes_are_explained():
     conv = nn.Conv2d(1, 4, 3)
     with pytest.raises(ValueError, match=r"expected a 4-D input \(N, C, H, W\) or an unbatched "
-                                         r"3-D input \(C, H, W\), got shape \(28, 28\).*\(1, 28, 28\)"):
+                                         r"3-D input \(C, H, W\), got shape \(28, 28\)"
+                                         r".*\(1, 28, 28\)"):
         conv(cr.zeros(28, 28))
-    with pytest.raises(ValueError, match=r"read as one unbatched sample.*use shape \(8, 1, 28, 28\)"):
+    with pytest.raises(ValueError,
+                       match=r"read as one unbatched sample.*use shape \(8, 1, 28, 28\)"):
         conv(cr.zeros(8, 28, 28))
 
 

@@ -58,7 +58,8 @@ def _compare(torch_module, cr_module, x, forward=None):
     (1, (4, 6, 3), dict(stride=2, padding=2, dilation=2, groups=2), (2, 4, 11)),
     (2, (1, 16, 5), dict(padding=2), (4, 1, 28, 28)),                   # LeNet conv1
     (2, (16, 32, 5), dict(), (4, 16, 14, 14)),                          # LeNet conv2
-    (2, (4, 6, (3, 2)), dict(stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2), (2, 4, 9, 8)),
+    (2, (4, 6, (3, 2)), dict(stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2),
+     (2, 4, 9, 8)),
     (2, (3, 5, 4), dict(padding="same", dilation=1), (2, 3, 7, 6)),
     (2, (3, 5, 3), dict(padding="valid", bias=False), (2, 3, 7, 6)),
     (2, (4, 4, 3), dict(padding=1, groups=4), (2, 4, 6, 6)),
@@ -118,7 +119,8 @@ def test_separable_conv_matches_torch_depthwise_then_pointwise():
 @pytest.mark.parametrize("name,args,kwargs,shape", [
     ("MaxPool1d", (3,), dict(stride=2, padding=1, dilation=2, ceil_mode=True), (2, 3, 12)),
     ("MaxPool2d", (2,), dict(), (4, 16, 28, 28)),
-    ("MaxPool2d", (3,), dict(stride=2, padding=1, ceil_mode=True, return_indices=True), (2, 3, 9, 8)),
+    ("MaxPool2d", (3,), dict(stride=2, padding=1, ceil_mode=True, return_indices=True),
+     (2, 3, 9, 8)),
     ("MaxPool3d", (2,), dict(stride=(1, 2, 2), padding=1), (1, 2, 4, 5, 5)),
     ("AvgPool1d", (3,), dict(stride=2, padding=1, count_include_pad=False), (2, 3, 10)),
     ("AvgPool2d", (3,), dict(stride=2, padding=1, ceil_mode=True), (2, 3, 8, 9)),
@@ -160,7 +162,8 @@ def test_functional_double_backward_matches_torch():
 
     xt = torch.tensor(x, requires_grad=True)
     wt = torch.tensor(w, requires_grad=True)
-    yt = torch.nn.functional.max_pool2d(torch.tanh(torch.nn.functional.conv2d(xt, wt, padding=1)), 2)
+    TF = torch.nn.functional
+    yt = TF.max_pool2d(torch.tanh(TF.conv2d(xt, wt, padding=1)), 2)
     (gx,) = torch.autograd.grad(yt.pow(2).sum(), xt, create_graph=True)
     gx.pow(2).sum().backward()
 

@@ -49,7 +49,7 @@ _KERNEL = {1: "kL", 2: "kH, kW", 3: "kD, kH, kW"}
 
 # --------------------------------------------------------------------------- argument parsing
 def _tuple(value, n, what, op, minimum=0):
-    """An int or a length-n sequence of ints as an n-tuple; ``minimum`` is the least allowed value."""
+    """An int or a length-n sequence of ints as an n-tuple, each at least ``minimum``."""
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         out = (int(value),) * n
     elif isinstance(value, (tuple, list)) and len(value) == n and all(
@@ -78,7 +78,8 @@ def _padding_pairs(padding, n, kernel, stride, dilation, op):
                 total = d * (k - 1)
                 pairs.append((total // 2, total - total // 2))
             return tuple(pairs)
-        raise ValueError(f"{op}: padding must be 'valid', 'same', an int or a tuple, got {padding!r}")
+        raise ValueError(f"{op}: padding must be 'valid', 'same', an int or a tuple, got "
+                         f"{padding!r}")
     if isinstance(padding, (tuple, list)) and len(padding) == n and all(
             isinstance(p, (tuple, list)) for p in padding):
         pairs = []
@@ -481,8 +482,8 @@ def _conv_transpose_nd(nd, op, input, weight, bias, stride, padding, output_padd
                      for n, s, p, d, k, q in zip(size, stride, pad, dilation, kernel, out_pad))
     if any(n < 1 for n in out_size):
         raise ValueError(f"{op}: the output size {out_size} computed from input {tuple(size)}, "
-                         f"kernel {kernel}, stride {stride}, padding {pad}, dilation {dilation} and "
-                         f"output_padding {out_pad} is too small")
+                         f"kernel {kernel}, stride {stride}, padding {pad}, dilation "
+                         f"{dilation} and output_padding {out_pad} is too small")
     # The adjoint of a convolution of an out_size input with padding (p, p - output_padding):
     # that convolution maps out_size back to exactly `size`.
     pads = tuple((p, p - q) for p, q in zip(pad, out_pad))

@@ -44,7 +44,7 @@ def _positive_int(value, what, layer):
 
 
 class _ConvNd(Module):
-    """Shared by every convolution layer: hyperparameters, parameters, init, repr and input checks."""
+    """Shared by the convolution layers: hyperparameters, parameters, init, repr, input checks."""
 
     ndim = None
     transposed = False
@@ -70,7 +70,8 @@ class _ConvNd(Module):
             # validates the string (and 'same' with a stride) now rather than at the first call
             _padding_pairs(padding, nd, self.kernel_size, self.stride, self.dilation, layer)
             self.padding = padding
-        elif isinstance(padding, (tuple, list)) and padding and isinstance(padding[0], (tuple, list)):
+        elif (isinstance(padding, (tuple, list)) and padding
+              and isinstance(padding[0], (tuple, list))):
             self.padding = _padding_pairs(padding, nd, self.kernel_size, self.stride,
                                           self.dilation, layer)
         else:
@@ -206,7 +207,8 @@ class _ConvTransposeNd(_ConvNd):
             return self.output_padding
         nd = self.ndim
         output_size = tuple(int(n) for n in output_size)
-        if len(output_size) == nd + 2 or (len(output_size) == nd + 1 and len(shape_of(input)) == nd + 1):
+        unbatched = len(shape_of(input)) == nd + 1
+        if len(output_size) == nd + 2 or (len(output_size) == nd + 1 and unbatched):
             output_size = output_size[-nd:]
         if len(output_size) != nd:
             raise ValueError(f"{self._name()}: output_size must have {nd} or {nd + 2} elements, "
