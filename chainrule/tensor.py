@@ -36,6 +36,7 @@ class Tensor:
     name = None
     _tangents = None
     _hooks = None
+    _detached_from = None  # weakref to the tensor this one is a .detach() of
     __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operator
     __array_priority__ = 1000
 
@@ -165,8 +166,15 @@ class Tensor:
         return self.data.tolist()
 
     def detach(self):
-        """A new Tensor sharing the data, cut from the graph (no grad, no tangents)."""
-        return Tensor._wrap(self.data)
+        """A new Tensor sharing the data, cut from the graph (no grad, no tangents).
+
+        An in-place write through it counts as a write to this tensor (its version moves),
+        so a backward that still needs this tensor's value raises instead of using it.
+        """
+        out = Tensor._wrap(self.data)
+        if self.requires_grad:
+            out._detached_from = weakref.ref(self)
+        return out
 
     def detach_(self):
         self.node = None
@@ -462,6 +470,11 @@ class Tensor:
         old = self.node
         if old is not None and old.out_data is self.data:
             old.out_modified = self._version + 1
+        if self._detached_from is not None:  # the same buffer as a graph tensor's
+            source = self._detached_from()
+            if source is not None and source.data is self.data:
+                source._mark_written()
+                source._version += 1
 
     def _recording(self, other=None):
         if not STATE.grad_enabled:

@@ -729,3 +729,19 @@ def test_grad_mode_is_per_thread():
         thread.join()
         assert not cr.is_grad_enabled()
     assert seen == {"enabled": True, "records": True}
+
+
+def test_inplace_write_through_detach_is_seen_by_the_version_counter():
+    x = f64([1.0, 2.0])
+    e = cr.exp(x)                       # keeps its output
+    e.detach().zero_()                  # the same buffer
+    with pytest.raises(RuntimeError, match=r"exp: .*its output.*version 1; expected version 0"):
+        e.sum().backward()
+    h = x * 1
+    m = h * h                           # keeps h as an input
+    h.detach()[0] = 5.0
+    with pytest.raises(RuntimeError, match=r"multiply: .*input 0.*version 1; expected version 0"):
+        m.sum().backward()
+    d = cr.tensor([1.0, 2.0]).detach()  # nothing to protect: plain NumPy write
+    d += 1
+    np.testing.assert_array_equal(d.data, [2.0, 3.0])

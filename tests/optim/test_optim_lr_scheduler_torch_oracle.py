@@ -50,7 +50,7 @@ def _optimizers(kind):
 
 
 @pytest.mark.parametrize("kind", ["sgd", "adam"])
-@pytest.mark.parametrize("name, kwargs", CONFIGS, ids=[f"{n}-{k}" for n, k in CONFIGS])
+@pytest.mark.parametrize("name, kwargs", CONFIGS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CONFIGS)])
 def test_matches_torch(name, kwargs, kind):
     opt, topt = _optimizers(kind)
     ours = getattr(sched, name)(opt, **kwargs)
