@@ -179,7 +179,8 @@ def test_tuple_outputs():
     np.testing.assert_allclose(c.data, np.cos(x.data))
     assert s.shape == (2,) and c.shape == (2,)
     (3 * s + c * c).sum().backward()
-    np.testing.assert_allclose(x.grad.data, 3 * np.cos(x.data) - 2 * np.cos(x.data) * np.sin(x.data))
+    np.testing.assert_allclose(x.grad.data,
+                               3 * np.cos(x.data) - 2 * np.cos(x.data) * np.sin(x.data))
     x.grad = None
     s, _ = SinCos.apply(x)
     s.sum().backward()                  # an unused output gets a zero gradient
