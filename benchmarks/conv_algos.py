@@ -142,7 +142,7 @@ def main():
     print(f"BLAS: {blas_info()}; threads {args.threads}; batch {BATCH}; medians of "
           f"{args.repeats} interleaved repetitions, forward + backward")
     for title, shape, cin, cout, pad, input_grad in CONVS:
-        for layout, label in ((None, "auto"), (True, "batch-inner"), (False, "batch-outer")):
+        for layout, label in ((None, "auto"), (True, "batch-inner"), (False, "sample-major")):
             fns = conv_fns(np, cr, nn, torch if layout is None else None, shape, cin, cout, pad,
                            input_grad, layout)
             report(f"{title} [{label}]", measure(fns, repeats=args.repeats))

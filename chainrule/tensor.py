@@ -303,26 +303,16 @@ class Tensor:
         return self.node is not None and self.node.retained is not None
 
     # ------------------------------------------------------------------ operators
-    def __add__(self, other):
-        return _ops.add(self, other)
-
+    # __add__, __sub__, __mul__, __truediv__ and __matmul__ are the op functions themselves,
+    # assigned at the bottom of this module (one Python frame less on the hottest path).
     def __radd__(self, other):
         return _ops.add(other, self)
-
-    def __sub__(self, other):
-        return _ops.subtract(self, other)
 
     def __rsub__(self, other):
         return _ops.subtract(other, self)
 
-    def __mul__(self, other):
-        return _ops.multiply(self, other)
-
     def __rmul__(self, other):
         return _ops.multiply(other, self)
-
-    def __truediv__(self, other):
-        return _ops.divide(self, other)
 
     def __rtruediv__(self, other):
         return _ops.divide(other, self)
@@ -344,9 +334,6 @@ class Tensor:
 
     def __rpow__(self, other):
         return _ops.power(other, self)
-
-    def __matmul__(self, other):
-        return _ops.matmul(self, other)
 
     def __rmatmul__(self, other):
         return _ops.matmul(other, self)
@@ -787,3 +774,10 @@ _dispatch._Tensor = Tensor
 _engine._Tensor = Tensor
 
 from . import ops as _ops  # noqa: E402  (operators call into ops at call time)
+
+# The hottest operators are the op functions themselves (one Python frame less per call).
+Tensor.__add__ = _ops.add
+Tensor.__sub__ = _ops.subtract
+Tensor.__mul__ = _ops.multiply
+Tensor.__truediv__ = _ops.divide
+Tensor.__matmul__ = _ops.matmul

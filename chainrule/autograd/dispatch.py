@@ -15,10 +15,19 @@ _Tensor = None  # set by chainrule.tensor at import (the Tensor class)
 
 def apply(prim, *args, **params):
     """Run ``prim`` on ``args`` and return a Tensor (an ndarray inside a no-record backward)."""
+    return apply_packed(prim, args, params)
+
+
+def apply_packed(prim, args, params):
+    """``apply`` with the arguments as a tuple and the params as a dict (no re-packing)."""
     state = STATE
     Tensor = _Tensor
-    if state.raw:
-        return prim.forward(*[a.data if isinstance(a, Tensor) else a for a in args], **params)
+    if state.raw:  # inside a no-record backward: ndarrays in, ndarrays out
+        for a in args:
+            if isinstance(a, Tensor):
+                return prim.forward(*[a.data if isinstance(a, Tensor) else a for a in args],
+                                    **params)
+        return prim.forward(*args, **params)
     if state.levels and _has_tangents(args):
         return _apply_with_tangents(prim, args, params)
     record = False
@@ -34,7 +43,7 @@ def apply(prim, *args, **params):
     out = Tensor.__new__(Tensor)
     out.data = data if type(data) is np.ndarray else np.asarray(data)
     if record and state.grad_enabled and prim.differentiable:
-        _record(prim, args, params, out)
+        _record(prim, args, params, out, arrays)
     if state.anomaly:
         _check_forward(prim, out)
     if state.observers:
@@ -43,20 +52,39 @@ def apply(prim, *args, **params):
     return out
 
 
-def _record(prim, args, params, out):
+_ALL_NEED = [(True,) * n for n in range(8)]
+
+
+def _parent(a, Tensor):
+    """The graph edge for one argument: its Node, the leaf Tensor itself, or None."""
+    if isinstance(a, Tensor) and a.requires_grad:
+        node = a.node
+        return a if node is None else node
+    return None
+
+
+def _version(a, Tensor):
+    return a._version if isinstance(a, Tensor) else None
+
+
+def _record(prim, args, params, out, arrays=None):
     Tensor = _Tensor
-    parents = []
-    versions = []
-    for a in args:
-        if isinstance(a, Tensor):
-            versions.append(a._version)
-            if a.requires_grad:
-                parents.append(a if a.node is None else a.node)
-                continue
-        else:
-            versions.append(None)
-        parents.append(None)
-    node = Node(prim, params, args, tuple(parents), tuple(versions))
+    n = len(args)
+    # One and two inputs are the common cases: build the tuples directly.
+    if n == 1:
+        parents = (_parent(args[0], Tensor),)
+        versions = (_version(args[0], Tensor),) if prim.needs_inputs else None
+    elif n == 2:
+        parents = (_parent(args[0], Tensor), _parent(args[1], Tensor))
+        versions = ((_version(args[0], Tensor), _version(args[1], Tensor))
+                    if prim.needs_inputs else None)
+    else:
+        parents = tuple([_parent(a, Tensor) for a in args])
+        versions = tuple([_version(a, Tensor) for a in args]) if prim.needs_inputs else None
+    needs = tuple([p is not None for p in parents])  # (never `None in parents`: Tensor ==)
+    if n < 8 and False not in needs:
+        needs = _ALL_NEED[n]
+    node = Node(prim, params, args, parents, versions, arrays, needs)
     if prim.needs_output:
         node.out_data = out.data
     if STATE.anomaly:

@@ -165,8 +165,13 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
     deps = {}
     below = {}          # node -> its distinct parent nodes inside ``order``
     for node in order:
-        parent_nodes = tuple(dict.fromkeys(p for p in node.parents
-                                           if type(p) is Node and p in order))
+        parents = node.parents
+        if len(parents) == 1:
+            p = parents[0]
+            parent_nodes = (p,) if type(p) is Node and p in order else ()
+        else:
+            parent_nodes = tuple(dict.fromkeys([p for p in parents
+                                                if type(p) is Node and p in order]))
         below[node] = parent_nodes
         for p in parent_nodes:
             deps[p] = deps.get(p, 0) + 1
@@ -181,8 +186,8 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
             node = ready.pop()
             grad = buffers.pop(node, None)
             if grad is not None:
-                owned.discard(id(grad))  # (its id may be reused once it is gone)
-                parents = node.parents
+                if owned:
+                    owned.discard(id(grad))  # (its id may be reused once it is gone)
                 if node.freed:
                     raise _freed_error(node, grad)
                 if node.hooks:
@@ -195,41 +200,46 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
                 if capture_nodes and node in capture_nodes:
                     capture_nodes[node] = grad
                 prim = node.primitive
-                if prim.needs_inputs or node.out_modified is not None:
+                versions = node.versions
+                if versions is not None:
+                    for x, version in zip(node.inputs, versions):
+                        if version is not None and x._version != version:
+                            _check_versions(node)
+                if node.out_modified is not None:
                     _check_versions(node)
+                parents = node.parents
                 if target_leaves is None:
-                    needs = tuple([p is not None for p in parents])
+                    needs = node.needs
                 else:
                     needs = tuple([p is not None and (p in order if type(p) is Node
                                                       else id(p) in target_leaves)
                                    for p in parents])
-                node_inputs = node.inputs
                 if raw:
                     out = node.out_data
-                    args = [x.data if isinstance(x, Tensor) else x for x in node_inputs]
+                    args = node.arrays
                 else:
                     out = None
                     if prim.needs_output:
                         out = Tensor._wrap(node.out_data)
                         out.node, out.requires_grad = node, True
                         out._tangents = node.out_tangents
-                    args = node_inputs
+                    args = node.inputs
                 if anomaly:
                     STATE.backward_node = node  # names the node if a rule's own op yields NaN
                 grads = prim.vjp(needs, grad, out, *args, **node.params) if True in needs else ()
                 if observers:
                     for observer in observers:
                         observer.on_backward(node, grad, grads)
-                for x, p, g, wanted in zip(node_inputs, parents, grads, needs):
-                    if not wanted or g is None:
+                for x, p, g in zip(args, parents, grads):
+                    if g is None or p is None:
                         continue
-                    if isinstance(x, Tensor):
-                        data = x.data
-                        shape, dtype = data.shape, data.dtype
+                    if isinstance(x, np.ndarray):
+                        shape, dtype = x.shape, x.dtype
                     else:
                         shape, dtype = _meta(x)
                     if raw:
-                        if type(g) is not np.ndarray or g.shape != shape or g.dtype != dtype:
+                        if type(g) is not np.ndarray or g.shape != shape or \
+                                (g.dtype is not dtype and g.dtype != dtype):
                             g = _np_fit(g, shape, dtype)
                     else:
                         g = _graph_fit(g, shape, dtype)

@@ -15,24 +15,25 @@ class Node:
               plain (unrecorded) in-place write into that buffer (None while untouched)
     """
 
-    __slots__ = ("primitive", "params", "inputs", "parents", "versions", "out_data", "out_version",
-                 "out_modified", "out_tangents", "hooks", "retained", "site", "freed", "seq",
-                 "__weakref__")
+    # Rarely set fields are class-level defaults: recording a node assigns only what every
+    # node has (per-op overhead is measured in benchmarks/overhead.py).
+    out_data = None
+    out_version = 0
+    out_modified = None
+    out_tangents = None
+    hooks = None
+    retained = None
+    site = None
+    freed = False
 
-    def __init__(self, primitive, params, inputs, parents, versions):
+    def __init__(self, primitive, params, inputs, parents, versions, arrays=None, needs=None):
         self.primitive = primitive
         self.params = params
         self.inputs = inputs
         self.parents = parents
         self.versions = versions
-        self.out_data = None
-        self.out_version = 0
-        self.out_modified = None
-        self.out_tangents = None
-        self.hooks = None
-        self.retained = None
-        self.site = None
-        self.freed = False
+        self.arrays = arrays      # the inputs' arrays as the forward saw them
+        self.needs = needs        # per input: does it want a gradient (parents[i] is not None)
         self.seq = next(_counter)
 
     @property
@@ -42,6 +43,7 @@ class Node:
     def release(self):
         """Drop everything backward needed (after a backward without retain_graph)."""
         self.inputs = None
+        self.arrays = None
         self.out_data = None
         self.out_tangents = None
         self.freed = True

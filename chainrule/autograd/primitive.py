@@ -6,7 +6,7 @@ the engine records nothing they run directly on ndarrays.
 """
 import numpy as np
 
-from .dispatch import apply
+from .dispatch import apply, apply_packed
 from .modes import STATE
 
 __all__ = ["Primitive", "unary", "binary", "linear", "nondifferentiable", "make_op"]
@@ -51,7 +51,7 @@ class Primitive:
 def make_op(prim, doc=None):
     """The public function for a primitive: positional inputs, keyword params."""
     def op(*args, **params):
-        return apply(prim, *args, **params)
+        return apply_packed(prim, args, params)
     op.__name__ = op.__qualname__ = prim.name
     op.primitive = prim
     op.__doc__ = doc

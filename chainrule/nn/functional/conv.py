@@ -22,9 +22,9 @@ conv_weight(x, y)  conv_transpose(y, grad)     conv(x, grad)
 and each JVP is the bilinear product rule (``conv(tx, w) + conv(x, tw)``).
 
 The NumPy kernels are im2col/GEMM on strided views, float32 end to end: the
-windows of the padded input are one ``as_strided`` view laid out
-``(C, *K, N, *P)``, copied once into a ``(G, C/G*prod(K), N*prod(P))`` matrix and
-multiplied by the weight in a single GEMM per group; the adjoint multiplies by the
+windows of the padded input are one ``as_strided`` view, copied once into a column
+matrix and multiplied by the weight (per sample, or in one GEMM per group with the
+batch axis moved last, whichever the shapes favour); the adjoint multiplies by the
 transposed weight and adds the columns back (col2im) with one strided slice
 addition per kernel offset (no ``np.add.at``).
 """
@@ -96,14 +96,18 @@ def _out_size(size, kernel, stride, padding, dilation):
 
 
 # --------------------------------------------------------------------------- NumPy kernels
-# Columns are laid out in one of two orders, chosen per call:
-#   batch outer  (C, *K, N, *P): no transposes of the tensors, but the im2col copy and the
-#                col2im additions run over rows only P[-1] long (1 element when strided);
-#   batch inner  (C, *K, *P, N): the input and output are transposed once (N moved last),
-#                and every copy and addition then runs over rows of at least N elements.
-# Short rows cost a fixed overhead each (about 10 ns to copy, 40 ns to add into); a
-# transpose costs about 1 ns per element. _batch_inner weighs the two.
+# The columns come in one of two layouts, chosen per call:
+#   sample-major (N, G, C/G*prod(K), prod(P)): one GEMM per sample (a batched matmul) that
+#       reads the input and writes the output in their own (N, C, ...) layout, so nothing is
+#       transposed; but the im2col copy and the col2im additions run over rows only P[-1]
+#       long (1 element when strided);
+#   batch-inner  (G, C/G*prod(K), prod(P)*N): the input and the output are transposed once
+#       (N moved last); then there is one large GEMM per group, and every copy and addition
+#       runs over rows of at least N elements.
+# A short row costs a fixed overhead (about 10 ns to copy, 40 ns to add into); a transpose
+# about 1 ns per element. _batch_inner weighs the two (measured: benchmarks/conv_algos.py).
 _ROW_COST = {"copy": 10, "add": 40}
+_WEIGHT_CHUNK = 1 << 22  # elements of per-sample weight gradients summed at a time
 
 
 def _batch_inner(n, stride, out_size, cols_size, tensor_size, kind):
@@ -114,7 +118,7 @@ def _batch_inner(n, stride, out_size, cols_size, tensor_size, kind):
 
 
 def _index(batch_inner, spatial):
-    """An index of a (C, *spatial, N) [batch inner] or (C, N, *spatial) array by spatial slices."""
+    """An index of a (C, *spatial, N) [batch inner] or (N, C, *spatial) array by spatial slices."""
     every = slice(None)
     return (every,) + tuple(spatial) + (every,) if batch_inner else (every, every) + tuple(spatial)
 
@@ -122,7 +126,7 @@ def _index(batch_inner, spatial):
 def _padded(x, padding, batch_inner, value=0):
     """x (N, C, *S) padded per side, as (C, *Sp, N) [batch inner, always a contiguous copy] or
     (N, C, *Sp). A negative ``hi`` crops instead (the adjoint of an output_padding larger than
-    the padding). Without padding the batch-outer result is x itself."""
+    the padding). Without padding the sample-major result is x itself."""
     size = x.shape[2:]
     if not batch_inner and all(lo == 0 and hi == 0 for lo, hi in padding):
         return x
@@ -140,56 +144,49 @@ def _padded(x, padding, batch_inner, value=0):
     else:
         out = np.full(shape, value, dtype=x.dtype)
     dest = tuple(slice(lo, lo + m + min(hi, 0)) for m, (lo, hi) in zip(size, padding))
-    if batch_inner:
-        out[_index(True, dest)] = np.moveaxis(keep, 0, -1)
-    else:
-        out[_index(False, dest)] = keep
+    out[_index(batch_inner, dest)] = np.moveaxis(keep, 0, -1) if batch_inner else keep
     return out
 
 
 def _windows(xp, kernel, stride, dilation, out_size, batch_inner):
     """The read-only view of the windows of a padded input: (C, *K, *P, N) of xp (C, *Sp, N)
-    [batch inner] or (C, *K, N, *P) of xp (N, C, *Sp).
+    [batch inner] or (N, C, *K, *P) of xp (N, C, *Sp).
 
     Built from xp's own strides, so any layout (including broadcast views) is read correctly.
     """
     st = xp.strides
-    if batch_inner:
-        c, n, spatial, s_c, s_n = xp.shape[0], xp.shape[-1], st[1:-1], st[0], st[-1]
-    else:
-        c, n, spatial, s_c, s_n = xp.shape[1], xp.shape[0], st[2:], st[1], st[0]
+    spatial = st[1:-1] if batch_inner else st[2:]
     k_strides = tuple(s * d for s, d in zip(spatial, dilation))
     p_strides = tuple(s * t for s, t in zip(spatial, stride))
     if batch_inner:
-        shape = (c,) + tuple(kernel) + tuple(out_size) + (n,)
-        strides = (s_c,) + k_strides + p_strides + (s_n,)
+        shape = (xp.shape[0],) + tuple(kernel) + tuple(out_size) + (xp.shape[-1],)
+        strides = (st[0],) + k_strides + p_strides + (st[-1],)
     else:
-        shape = (c,) + tuple(kernel) + (n,) + tuple(out_size)
-        strides = (s_c,) + k_strides + (s_n,) + p_strides
+        shape = xp.shape[:2] + tuple(kernel) + tuple(out_size)
+        strides = st[:2] + k_strides + p_strides
     return as_strided(xp, shape, strides, writeable=False)
 
 
 def _im2col(x, kernel, stride, padding, dilation, out_size, groups, batch_inner):
-    """Columns (G, C/G * prod(K), N * prod(P)) in the chosen order: one copy of the windows."""
+    """Columns (G, C/G*prod(K), prod(P)*N) [batch inner] or (N, G, C/G*prod(K), prod(P)):
+    one copy of the windows."""
     view = _windows(_padded(x, padding, batch_inner), kernel, stride, dilation, out_size,
                     batch_inner)
     n, c = x.shape[:2]
-    return view.reshape(groups, (c // groups) * math.prod(kernel), n * math.prod(out_size))
-
-
-def _to_matrix(y, groups, batch_inner):
-    """y (N, O, *P) as (G, O/G, N * prod(P)) in the chosen order (a copy)."""
-    n, o = y.shape[:2]
-    moved = np.moveaxis(y, 0, -1) if batch_inner else np.moveaxis(y, 1, 0)
-    return moved.reshape(groups, o // groups, n * math.prod(y.shape[2:]))
-
-
-def _from_matrix(m, n, size, batch_inner):
-    """(G, O/G, N * prod(size)) in the chosen order as a contiguous (N, O, *size)."""
-    channels = m.shape[0] * m.shape[1]
+    rows, positions = (c // groups) * math.prod(kernel), math.prod(out_size)
     if batch_inner:
-        return np.ascontiguousarray(np.moveaxis(m.reshape((channels,) + tuple(size) + (n,)), -1, 0))
-    return np.ascontiguousarray(np.moveaxis(m.reshape((channels, n) + tuple(size)), 0, 1))
+        return view.reshape(groups, rows, positions * n)
+    return view.reshape(n, groups, rows, positions)
+
+
+def _grad_columns(y, groups, batch_inner):
+    """y (N, O, *P) in the columns' layout: (G, O/G, prod(P)*N) [a transposed copy] or
+    (N, G, O/G, prod(P)) [a view when y is contiguous]."""
+    n, o = y.shape[:2]
+    positions = math.prod(y.shape[2:])
+    if batch_inner:
+        return np.moveaxis(y, 0, -1).reshape(groups, o // groups, positions * n)
+    return y.reshape(n, groups, o // groups, positions)
 
 
 def _common(*arrays):
@@ -206,30 +203,44 @@ def _conv_forward(x, w, stride, padding, dilation, groups):
     inner = _batch_inner(n, stride, out_size, c * math.prod(kernel) * positions,
                          x.size + o * positions, "copy")
     cols = _im2col(x, kernel, stride, padding, dilation, out_size, groups, inner)
-    out = np.matmul(w.reshape(groups, o // groups, -1), cols)          # (G, O/G, N*P)
-    return _from_matrix(out, n, out_size, inner)
+    out = np.matmul(w.reshape(groups, o // groups, -1), cols)
+    if inner:                                   # (G, O/G, P*N) -> (N, O, *P)
+        out = out.reshape((o,) + tuple(out_size) + (n,))
+        return np.ascontiguousarray(np.moveaxis(out, -1, 0))
+    return out.reshape((n, o) + tuple(out_size))  # (N, G, O/G, P) is already (N, O, *P)
 
 
 def _conv_transpose_forward(y, w, stride, padding, dilation, groups, input_size):
     """The adjoint in x of conv: (N, O, *P) -> (N, C, *input_size); col2im by kernel offsets."""
     y, w = _common(y, w)
     n, o = y.shape[:2]
-    kernel, out_size = w.shape[2:], y.shape[2:]
+    kernel, out_size = tuple(w.shape[2:]), tuple(y.shape[2:])
     c = w.shape[1] * groups
     inner = _batch_inner(n, stride, out_size, c * math.prod(kernel) * n * math.prod(out_size),
                          y.size + n * c * math.prod(input_size), "add")
-    wm = w.reshape(groups, o // groups, -1)
-    cols = np.matmul(wm.transpose(0, 2, 1), _to_matrix(y, groups, inner))   # (G, C/G*K, N*P)
-    batch_and_size = (tuple(out_size) + (n,)) if inner else ((n,) + tuple(out_size))
-    cols = cols.reshape((c,) + tuple(kernel) + batch_and_size)
+    w_t = w.reshape(groups, o // groups, -1).transpose(0, 2, 1)      # (G, C/G*K, O/G)
+    cols = np.matmul(w_t, _grad_columns(y, groups, inner))
     spatial = tuple(s + lo + max(hi, 0) for s, (lo, hi) in zip(input_size, padding))
-    buf = np.zeros((c,) + spatial + (n,) if inner else (c, n) + spatial, dtype=cols.dtype)
+    if inner:
+        cols = cols.reshape((c,) + kernel + out_size + (n,))
+        buf = np.zeros((c,) + spatial + (n,), dtype=cols.dtype)
+        lead = (slice(None),)
+    else:
+        cols = cols.reshape((n, c) + kernel + out_size)
+        buf = np.zeros((n, c) + spatial, dtype=cols.dtype)
+        lead = (slice(None), slice(None))
     for offset in itertools.product(*(range(k) for k in kernel)):
         target = tuple(slice(k * d, k * d + (p - 1) * s + 1, s)
                        for k, d, p, s in zip(offset, dilation, out_size, stride))
-        buf[_index(inner, target)] += cols[(slice(None),) + offset]
-    crop = buf[_index(inner, tuple(slice(lo, lo + s) for s, (lo, _) in zip(input_size, padding)))]
-    return np.ascontiguousarray(np.moveaxis(crop, -1, 0) if inner else np.moveaxis(crop, 0, 1))
+        buf[_index(inner, target)] += cols[lead + offset]
+    if inner:
+        crop = buf[_index(True, tuple(slice(lo, lo + s)
+                                      for s, (lo, _) in zip(input_size, padding)))]
+        return np.ascontiguousarray(np.moveaxis(crop, -1, 0))
+    if all(lo == 0 and hi <= 0 for lo, hi in padding):
+        return buf
+    return np.ascontiguousarray(buf[_index(False, tuple(slice(lo, lo + s) for s, (lo, _)
+                                                        in zip(input_size, padding)))])
 
 
 def _conv_weight_forward(x, y, stride, padding, dilation, groups, kernel_size):
@@ -237,12 +248,19 @@ def _conv_weight_forward(x, y, stride, padding, dilation, groups, kernel_size):
     x, y = _common(x, y)
     n, c = x.shape[:2]
     o, out_size = y.shape[1], y.shape[2:]
-    cols_size = c * math.prod(kernel_size) * n * math.prod(out_size)
-    inner = _batch_inner(n, stride, out_size, cols_size, x.size + y.size, "copy")
+    rows = (c // groups) * math.prod(kernel_size)
+    inner = _batch_inner(n, stride, out_size, rows * groups * n * math.prod(out_size),
+                         x.size + y.size, "copy")
     cols = _im2col(x, kernel_size, stride, padding, dilation, out_size, groups, inner)
-    # cols @ y^T (then a small transpose): OpenBLAS handles this long-inner-dimension
-    # product faster than y @ cols^T.
-    grad_w = np.matmul(cols, _to_matrix(y, groups, inner).transpose(0, 2, 1))  # (G, C/G*K, O/G)
+    grad = _grad_columns(y, groups, inner)
+    # cols @ y^T (then a small transpose): OpenBLAS runs this long-inner-dimension product
+    # faster than y @ cols^T
+    if inner:
+        grad_w = np.matmul(cols, grad.transpose(0, 2, 1))              # (G, C/G*K, O/G)
+    else:                                  # one product per sample, summed a chunk at a time
+        chunk = max(1, _WEIGHT_CHUNK // (rows * o))
+        grad_w = sum(np.matmul(cols[i:i + chunk], grad[i:i + chunk].transpose(0, 1, 3, 2)).sum(0)
+                     for i in range(0, n, chunk))
     return np.ascontiguousarray(grad_w.transpose(0, 2, 1)).reshape(
         (o, c // groups) + tuple(kernel_size))
 

@@ -26,7 +26,12 @@ How the work is laid out (the speed is measured against PyTorch's fused kernels)
   inputs with differentiable ops.
 * Sigmoids are computed as ``0.5 * tanh(0.5 a) + 0.5`` (no overflow; one ufunc
   for all gates), with the 0.5 folded into the weights.
+* Scratch arrays (the workspace, the per-step gradients gathered by an unrecorded
+  backward) are recycled through a small pool: a fresh multi-megabyte array costs
+  a page fault per 4 KiB on first touch, which measured as much as the arithmetic.
 """
+import threading
+
 import numpy as np
 
 from ... import ops
@@ -41,6 +46,63 @@ __all__ = ["rnn", "lstm", "gru", "rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", 
 
 
 # =========================================================================== helpers
+class _Pool(threading.local):
+    """Scratch arrays returned after use, handed out again for the same shape and dtype.
+
+    Only arrays that never escape (workspaces, gathered per-step gradients) go back in.
+    At most ``per_key`` arrays per (shape, dtype) and ``keys`` different keys are kept.
+    """
+
+    per_key, keys = 4, 16
+
+    def __init__(self):
+        self.free = {}
+
+    def empty(self, shape, dtype):
+        stack = self.free.get((shape, np.dtype(dtype)))
+        return stack.pop() if stack else np.empty(shape, dtype)
+
+    def give(self, *arrays):
+        for a in arrays:
+            if isinstance(a, np.ndarray) and a.base is None:
+                key = (a.shape, a.dtype)
+                if key not in self.free and len(self.free) >= self.keys:
+                    self.free.clear()
+                stack = self.free.setdefault(key, [])
+                if len(stack) < self.per_key and not any(b is a for b in stack):
+                    stack.append(a)
+
+
+_POOL = _Pool()
+
+
+class _Gathered:
+    """Per-step (batch, n) values of a backward loop, as one (seq_len * batch, n) in time order.
+
+    Unrecorded (ndarrays): written into a pooled buffer (give it back with ``release``).
+    Recorded (Tensors): collected and concatenated, so the result stays differentiable.
+    """
+
+    def __init__(self, length, batch, width, dtype, reverse, raw):
+        self.batch, self.reverse, self.raw = batch, reverse, raw
+        self.buffer = _POOL.empty((length * batch, width), dtype) if raw else None
+        self.items = []
+
+    def put(self, t, value):
+        if self.raw:
+            self.buffer[t * self.batch:(t + 1) * self.batch] = value
+        else:
+            self.items.append(value)
+
+    def result(self):
+        return self.buffer if self.raw else _time_ordered(self.items, self.reverse)
+
+    def release(self):
+        if self.raw:
+            _POOL.give(self.buffer)
+            self.buffer = None
+
+
 class _Workspace:
     """Arrays a scan's forward computed for its first unrecorded backward (taken once)."""
 
@@ -124,11 +186,13 @@ def _gate_scale(kinds, hidden, dtype):
     return np.concatenate([np.full(hidden, 0.5 if kind == "s" else 1.0) for kind in kinds]).astype(dtype)
 
 
-def _projection_forward(x, w_ih, bias, scale=None):
+def _projection_forward(x, w_ih, bias, scale=None, pooled=False):
     """(seq_len, batch, G*H) = x @ w_ih^T + bias for all steps in one GEMM (times ``scale``)."""
     length, batch, size = x.shape
     w = w_ih.T if scale is None else w_ih.T * scale
-    pre = np.matmul(x.reshape(length * batch, size), np.ascontiguousarray(w))
+    shape = (length * batch, w_ih.shape[0])
+    pre = _POOL.empty(shape, np.result_type(x, w)) if pooled else None
+    pre = np.matmul(x.reshape(length * batch, size), np.ascontiguousarray(w), out=pre)
     pre += bias if scale is None else bias * scale
     return pre.reshape(length, batch, w_ih.shape[0])
 
@@ -238,7 +302,7 @@ class _LSTMScan(Primitive):
         dtype = w_hh.dtype
         scale = _gate_scale("ssts", hidden, dtype)
         offset = 1 - scale
-        gates = _projection_forward(x, w_ih, bias, scale)   # scaled pre-activations -> gates i, f, g, o
+        gates = _projection_forward(x, w_ih, bias, scale, pooled=True)  # -> gates i, f, g, o
         w = np.ascontiguousarray(w_hh.T * scale)            # BLAS is several times slower on a transposed view
         w_r = None if w_hr is None else np.ascontiguousarray(w_hr.T)
         out = np.empty(length * batch * (proj + hidden), dtype)
@@ -247,9 +311,9 @@ class _LSTMScan(Primitive):
         cs = out[split:].reshape(length, batch, hidden)
         keep = workspace is not None
         if keep:
-            coef = np.empty_like(gates)                       # d pre-activation / d (c, c, c, m)
-            through_c = np.empty_like(cs)                     # d c / d m = o * (1 - tanh(c)^2)
-            m_all = np.empty_like(cs) if w_hr is not None else None
+            coef = _POOL.empty(gates.shape, dtype)            # d pre-activation / d (c, c, c, m)
+            through_c = _POOL.empty(cs.shape, dtype)          # d c / d m = o * (1 - tanh(c)^2)
+            m_all = _POOL.empty(cs.shape, dtype) if w_hr is not None else None
         product = np.empty((batch, 4 * hidden), dtype)
         tanh_c = np.empty((batch, hidden), dtype)
         cell = np.empty((batch, hidden), dtype)
@@ -292,6 +356,8 @@ class _LSTMScan(Primitive):
             h, c = hs[t], c_new
         if keep:
             workspace.values = (gates, coef, through_c, m_all)
+        else:
+            _POOL.give(gates.base)
         return out
 
     def _saved(self, out, x, h0, c0, w_ih, w_hh, bias, w_hr, reverse, workspace):
@@ -301,6 +367,8 @@ class _LSTMScan(Primitive):
         cached = workspace.take() if workspace is not None else None
         if cached is not None and _is_raw(out):
             return cached
+        if cached is not None:
+            _POOL.give(cached[0].base, *cached[1:])
         length, batch = x.shape[0], x.shape[1]
         hidden, proj = w_hh.shape[0] // 4, h0.shape[-1]
         hs, cs = _unpack_lstm(out, length, batch, proj, hidden)
@@ -323,7 +391,9 @@ class _LSTMScan(Primitive):
         f = gates[:, :, hidden:2 * hidden]
         grad_hs, grad_cs = _unpack_lstm(grad, length, batch, proj, hidden)
         carry_h = carry_c = None
-        grads_pre, grads_h = [], []
+        raw = _is_raw(out)
+        grads_pre = _Gathered(length, batch, 4 * hidden, out.dtype, reverse, raw)
+        grads_h = _Gathered(length, batch, proj, out.dtype, reverse, raw) if w_hr is not None else None
         for k, t in enumerate(_backward_steps(length, reverse)):
             grad_h = grad_hs[t] if carry_h is None else grad_hs[t] + carry_h
             grad_m = grad_h if w_hr is None else ops.matmul(grad_h, w_hr)
@@ -331,14 +401,14 @@ class _LSTMScan(Primitive):
             if carry_c is not None:
                 grad_c = grad_c + carry_c
             grad_pre = ops.concatenate([grad_c, grad_c, grad_c, grad_m], axis=-1) * coef[t]
-            grads_pre.append(grad_pre)
+            grads_pre.put(t, grad_pre)
             if w_hr is not None:
-                grads_h.append(grad_h)
+                grads_h.put(t, grad_h)
             if k + 1 < length or needs[1]:
                 carry_h = ops.matmul(grad_pre, w_hh)
             if k + 1 < length or needs[2]:
                 carry_c = grad_c * f[t]
-        grad_pre = _time_ordered(grads_pre, reverse)
+        grad_pre = grads_pre.result()
         grad_x, grad_w_ih, grad_bias = _input_grads((needs[0], needs[3]), grad_pre, x, w_ih, needs[5])
         grad_w_hh = None
         if needs[4]:
@@ -346,12 +416,16 @@ class _LSTMScan(Primitive):
             grad_w_hh = _recurrent_weight_grad(grad_pre, hs, h0, reverse)
         grads = (grad_x, carry_h if needs[1] else None, carry_c if needs[2] else None, grad_w_ih,
                  grad_w_hh, grad_bias)
-        if w_hr is None:
-            return grads
-        grad_w_hr = None
-        if needs[6]:
-            grad_w_hr = ops.matmul(ops.transpose(_time_ordered(grads_h, reverse)), _flat(m_all))
-        return grads + (grad_w_hr,)
+        if w_hr is not None:
+            grad_w_hr = None
+            if needs[6]:
+                grad_w_hr = ops.matmul(ops.transpose(grads_h.result()), _flat(m_all))
+            grads += (grad_w_hr,)
+            grads_h.release()
+        grads_pre.release()
+        if raw:  # the workspace's arrays are no longer referenced: recycle them
+            _POOL.give(gates.base, coef, through_c, m_all)
+        return grads
 
     def jvp(self, tangents, out, x, h0, c0, w_ih, w_hh, bias, w_hr=None, reverse=False,
             workspace=None):
@@ -415,14 +489,14 @@ class _GRUScan(Primitive):
         hidden = w_hh.shape[0] // 3
         dtype = w_hh.dtype
         scale = _gate_scale("sst", hidden, dtype)
-        gates = _projection_forward(x, w_ih, b_ih, scale)  # scaled pre-activations -> gates r, z, n
+        gates = _projection_forward(x, w_ih, b_ih, scale, pooled=True)  # -> gates r, z, n
         w = np.ascontiguousarray(w_hh.T * scale)           # BLAS is several times slower on a transposed view
         b = b_hh * scale
         out = np.empty((length, batch, hidden), dtype)
         keep = workspace is not None
         if keep:
-            coef = np.empty_like(gates)      # d pre-activation of W_hh h + b_hh / d h_t: [cr, cz, cn * r]
-            coef_n = np.empty_like(out)      # d pre-activation of the n gate / d h_t: (1 - z)(1 - n^2)
+            coef = _POOL.empty(gates.shape, dtype)  # d pre-activation of W_hh h + b_hh / d h_t: [cr, cz, cn r]
+            coef_n = _POOL.empty(out.shape, dtype)  # d pre-activation of the n gate / d h_t: (1 - z)(1 - n^2)
         hh = np.empty((batch, 3 * hidden), dtype)
         product = np.empty((batch, hidden), dtype)
         h = h0
@@ -462,6 +536,8 @@ class _GRUScan(Primitive):
             h = h_new
         if keep:
             workspace.values = (gates, coef, coef_n)
+        else:
+            _POOL.give(gates.base)
         return out
 
     def _saved(self, out, x, h0, w_ih, w_hh, b_ih, b_hh, reverse, workspace):
@@ -471,6 +547,8 @@ class _GRUScan(Primitive):
         cached = workspace.take() if workspace is not None else None
         if cached is not None and _is_raw(out):
             return cached
+        if cached is not None:
+            _POOL.give(cached[0].base, *cached[1:])
         hidden = w_hh.shape[0] // 3
         h_prev = _previous(out, h0, reverse)
         pre_x = _project_all(x, w_ih) + b_ih
@@ -489,25 +567,32 @@ class _GRUScan(Primitive):
         hidden = w_hh.shape[0] // 3
         gates, coef, coef_n = self._saved(out, x, h0, w_ih, w_hh, b_ih, b_hh, reverse, workspace)
         z = gates[:, :, hidden:2 * hidden]
-        carry, grads_h, grads_hh = None, [], []
+        raw = _is_raw(out)
+        batch = x.shape[1]
+        grads_h = _Gathered(length, batch, hidden, out.dtype, reverse, raw)
+        grads_hh = _Gathered(length, batch, 3 * hidden, out.dtype, reverse, raw)
+        carry = None
         for k, t in enumerate(_backward_steps(length, reverse)):
             grad_h = grad[t] if carry is None else grad[t] + carry
             grad_hh = ops.concatenate([grad_h, grad_h, grad_h], axis=-1) * coef[t]
-            grads_h.append(grad_h)
-            grads_hh.append(grad_hh)
+            grads_h.put(t, grad_h)
+            grads_hh.put(t, grad_hh)
             if k + 1 < length or needs[1]:
                 carry = grad_h * z[t] + ops.matmul(grad_hh, w_hh)
-        grad_hh = _time_ordered(grads_hh, reverse)          # d (W_hh h + b_hh), (seq*batch, 3H)
+        grad_hh = grads_hh.result()                         # d (W_hh h + b_hh), (seq*batch, 3H)
         grad_x = grad_w_ih = grad_b_ih = None
         if needs[0] or needs[2] or needs[4]:
             # d (W_ih x + b_ih): equal to grad_hh for r and z; for n it skips the factor r
-            grad_h_all = _time_ordered(grads_h, reverse)
-            grad_pre_x = ops.concatenate([grad_hh[:, :2 * hidden], grad_h_all * _flat(coef_n)],
-                                         axis=-1)
+            grad_pre_x = ops.concatenate([grad_hh[:, :2 * hidden],
+                                          grads_h.result() * _flat(coef_n)], axis=-1)
             grad_x, grad_w_ih, grad_b_ih = _input_grads((needs[0], needs[2]), grad_pre_x, x, w_ih,
                                                         needs[4])
         grad_w_hh = _recurrent_weight_grad(grad_hh, out, h0, reverse) if needs[3] else None
         grad_b_hh = ops.sum(grad_hh, axis=0) if needs[5] else None
+        grads_h.release()
+        grads_hh.release()
+        if raw:  # the workspace's arrays are no longer referenced: recycle them
+            _POOL.give(gates.base, coef, coef_n)
         return grad_x, carry if needs[1] else None, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh
 
     def jvp(self, tangents, out, x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False, workspace=None):
