@@ -53,17 +53,8 @@ def _as_array(x):
 
 def sum_to(grad, shape):
     """Sum ``grad`` over the axes broadcasting added to an array of ``shape`` (as the engine does)."""
-    lead = grad.ndim - len(shape)
-    if lead >= 0:
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
-        if axes:
-            grad = grad.sum(axis=axes, keepdims=True)
-            if lead:
-                grad = grad.reshape(grad.shape[lead:])
-    if grad.shape != tuple(shape):
-        grad = np.broadcast_to(grad, shape)
-    return grad
+    from ..autograd.engine import _np_sum_to
+    return _np_sum_to(grad, tuple(shape))
 
 
 class Trace:
