@@ -270,7 +270,7 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
                     or id(g) in handed:
                 g = np.array(g)
             handed.add(id(g))
-            return Tensor(g)
+            return Tensor._wrap(g)  # already a fresh array this pass owns
         return g
 
     if inputs is None:
