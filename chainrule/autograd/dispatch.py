@@ -68,22 +68,29 @@ def _version(a, Tensor):
 
 
 def _record(prim, args, params, out, arrays=None):
+    """Attach a Node for this call to ``out`` (called only when some input requires grad)."""
     Tensor = _Tensor
     n = len(args)
-    # One and two inputs are the common cases: build the tuples directly.
+    # One and two inputs are the common cases: build the tuples directly (hot path).
     if n == 1:
-        parents = (_parent(args[0], Tensor),)
-        versions = (_version(args[0], Tensor),) if prim.needs_inputs else None
+        a = args[0]                     # necessarily a Tensor that requires grad
+        parents = (a.node or a,)
+        needs = _ALL_NEED[1]
+        versions = (a._version,) if prim.needs_inputs else None
     elif n == 2:
-        parents = (_parent(args[0], Tensor), _parent(args[1], Tensor))
-        versions = ((_version(args[0], Tensor), _version(args[1], Tensor))
+        a, b = args
+        a_is_tensor = isinstance(a, Tensor)
+        b_is_tensor = isinstance(b, Tensor)
+        pa = (a.node or a) if a_is_tensor and a.requires_grad else None
+        pb = (b.node or b) if b_is_tensor and b.requires_grad else None
+        parents = (pa, pb)
+        needs = (pa is not None, pb is not None)
+        versions = ((a._version if a_is_tensor else None, b._version if b_is_tensor else None)
                     if prim.needs_inputs else None)
     else:
         parents = tuple([_parent(a, Tensor) for a in args])
+        needs = tuple([p is not None for p in parents])  # (never `None in parents`: Tensor ==)
         versions = tuple([_version(a, Tensor) for a in args]) if prim.needs_inputs else None
-    needs = tuple([p is not None for p in parents])  # (never `None in parents`: Tensor ==)
-    if n < 8 and False not in needs:
-        needs = _ALL_NEED[n]
     node = Node(prim, params, args, parents, versions, arrays, needs)
     if prim.needs_output:
         node.out_data = out.data
