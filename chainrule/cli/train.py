@@ -30,7 +30,7 @@ FORMAT = "chainrule-train-checkpoint/1"
 # Per-model defaults, chosen so that `chainrule train --model M` alone learns the bundled digits.
 DEFAULTS = {
     "mlp": {"epochs": 15, "batch_size": 32, "adam": 1e-3, "sgd": 0.05},
-    "cnn": {"epochs": 15, "batch_size": 32, "adam": 2e-3, "sgd": 0.05},
+    "cnn": {"epochs": 20, "batch_size": 32, "adam": 3e-3, "sgd": 0.05},
     "lstm": {"epochs": 20, "batch_size": 32, "adam": 3e-3, "sgd": 0.1},
 }
 
