@@ -173,6 +173,7 @@ def test_both_column_layouts_agree(monkeypatch, batch_inner):
     s, pads, d = _geometry(2, kw["stride"], kw["padding"], kw["dilation"])
     expected = _reference_conv(x, w, s, pads, d, 2)
     monkeypatch.setattr(conv_module, "_batch_inner", lambda *args: batch_inner)
+    monkeypatch.setattr(conv_module, "_WEIGHT_CHUNK", 1)  # per-sample weight sums, one by one
     np.testing.assert_allclose(F.conv2d(cr.tensor(x), cr.tensor(w), **kw).data, expected,
                                rtol=1e-10, atol=1e-10)
     assert cr.gradcheck(lambda x, w: F.conv2d(x, w, **kw), (x[:2], w), check_forward=False)
@@ -252,6 +253,17 @@ def test_unbatched_input_matches_batched():
     np.testing.assert_allclose(single.data, batched.data[0])
     t = F.conv_transpose1d(cr.tensor(x[0]), cr.tensor(_randn(6, 2, 3)), stride=2)
     assert t.shape == (2, 13)
+
+
+def test_empty_batch():
+    conv = nn.Conv2d(3, 4, 3)
+    x = cr.zeros(0, 3, 5, 5, requires_grad=True)
+    y = conv(x)
+    assert y.shape == (0, 4, 3, 3)
+    y.sum().backward()
+    assert x.grad.shape == (0, 3, 5, 5)
+    np.testing.assert_array_equal(conv.weight.grad.data, np.zeros((4, 3, 3, 3)))
+    assert nn.ConvTranspose1d(3, 2, 3, stride=2)(cr.zeros(0, 3, 4)).shape == (0, 2, 9)
 
 
 def test_worked_example_2d():

@@ -313,3 +313,18 @@ def test_global_avg_pool():
     np.testing.assert_allclose(F.adaptive_avg_pool2d(cr.tensor(x), 1).data[..., 0, 0], out.data)
     with pytest.raises(ValueError, match="GlobalAvgPool"):
         nn.GlobalAvgPool()(cr.zeros(2, 3))
+
+
+@pytest.mark.parametrize("case", MAX_CASES)
+def test_max_pool_without_gradients_takes_the_values_only_path(case):
+    """Under no_grad (or for inputs without requires_grad) no argmax search is needed; the values
+    are the same, NaN included."""
+    nd, size, k, s, p, d, ceil = case
+    x = _randn(2, 3, *size)
+    x.reshape(-1)[5] = np.nan
+    fn = getattr(F, f"max_pool{nd}d")
+    with cr.no_grad():
+        fast = fn(cr.tensor(x), k, s, p, d, ceil_mode=ceil)
+    searched = fn(cr.tensor(x, requires_grad=True), k, s, p, d, ceil_mode=ceil)
+    np.testing.assert_array_equal(fast.data, searched.data)
+    assert fast.dtype == searched.dtype

@@ -11,13 +11,13 @@ library): x ``(N, C, *S)``, w ``(O, C/G, *K)`` -> ``(N, O, *P)``. It is bilinear
 
 so the three rules are
 
-=================  ==========================  ==========================
-primitive          VJP (first input)           VJP (second input)
-=================  ==========================  ==========================
-conv(x, w)         conv_transpose(grad, w)     conv_weight(x, grad)
-conv_transpose(y,w) conv(grad, w)              conv_weight(grad, y)
-conv_weight(x, y)  conv_transpose(y, grad)     conv(x, grad)
-=================  ==========================  ==========================
+=====================  =========================  =========================
+primitive              VJP (first input)          VJP (second input)
+=====================  =========================  =========================
+conv(x, w)             conv_transpose(grad, w)    conv_weight(x, grad)
+conv_transpose(y, w)   conv(grad, w)              conv_weight(grad, y)
+conv_weight(x, y)      conv_transpose(y, grad)    conv(x, grad)
+=====================  =========================  =========================
 
 and each JVP is the bilinear product rule (``conv(tx, w) + conv(x, tw)``).
 
@@ -259,8 +259,9 @@ def _conv_weight_forward(x, y, stride, padding, dilation, groups, kernel_size):
         grad_w = np.matmul(cols, grad.transpose(0, 2, 1))              # (G, C/G*K, O/G)
     else:                                  # one product per sample, summed a chunk at a time
         chunk = max(1, _WEIGHT_CHUNK // (rows * o))
-        grad_w = sum(np.matmul(cols[i:i + chunk], grad[i:i + chunk].transpose(0, 1, 3, 2)).sum(0)
-                     for i in range(0, n, chunk))
+        grad_w = np.zeros((groups, rows, o // groups), dtype=cols.dtype)
+        for i in range(0, n, chunk):
+            grad_w += np.matmul(cols[i:i + chunk], grad[i:i + chunk].transpose(0, 1, 3, 2)).sum(0)
     return np.ascontiguousarray(grad_w.transpose(0, 2, 1)).reshape(
         (o, c // groups) + tuple(kernel_size))
 

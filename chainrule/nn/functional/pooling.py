@@ -25,6 +25,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from ... import ops
 from ...autograd.dispatch import apply
+from ...autograd.modes import STATE
 from ...autograd.primitive import Primitive
 from ...ops._util import data_of, shape_of
 from ...tensor import Tensor
@@ -272,6 +273,17 @@ def _first_max(cols):
     return best, index
 
 
+def _max_values(x, kernel, stride, pairs, dilation, out_size):
+    """Only the maxima (N, C, *O): the window offsets folded with np.maximum (NaN propagates)."""
+    xp = _padded(x, pairs, batch_inner=False, value=-np.inf)
+    every = (slice(None), slice(None))
+    out = None
+    for offset in itertools.product(*(range(k) for k in kernel)):
+        window = xp[every + _offset_slices(offset, stride, dilation, out_size)]
+        out = np.array(window) if out is None else np.maximum(out, window, out=out)
+    return out
+
+
 def _max_pool_search(x, kernel, stride, pairs, dilation, out_size):
     """Values (N, C, *O) and per-plane flat indices of the maxima (PyTorch's return_indices)."""
     lowest = -np.inf
@@ -335,8 +347,14 @@ def _max_pool_nd(nd, op, input, kernel_size, stride, padding, dilation, ceil_mod
     kernel, stride, padding, dilation = _pool_args(nd, op, kernel_size, stride, padding, dilation)
     size = tuple(shape_of(x)[2:])
     out_size, pairs = _pool_geometry(size, kernel, stride, padding, dilation, ceil_mode, op)
-    values, indices = _max_pool_search(data_of(x), kernel, stride, pairs, dilation, out_size)
+    data = data_of(x)
     unique = all(s >= d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
+    if not (return_indices or STATE.levels
+            or STATE.grad_enabled and getattr(x, "requires_grad", False)):
+        # nothing will differentiate this call: the maxima suffice, no search for their indices
+        values = _max_values(data, kernel, stride, pairs, dilation, out_size)
+        return _finish(apply(_MAX_POOL, x, indices=None, unique=unique, values=values), batched)
+    values, indices = _max_pool_search(data, kernel, stride, pairs, dilation, out_size)
     out = _finish(apply(_MAX_POOL, x, indices=indices, unique=unique, values=values), batched)
     if return_indices:
         return out, Tensor(indices if batched else indices[0])
