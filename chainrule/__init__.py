@@ -3,7 +3,11 @@
 Reverse-mode autodiff over graphs built as the program runs, forward mode, higher
 order, custom operators, gradient checking, and a neural-network library.
 """
-from . import autograd
+from ._allocator import tune_allocator as _tune_allocator
+
+_tune_allocator()  # keep freed big arrays for reuse (see chainrule/_allocator.py)
+
+from . import autograd  # noqa: E402
 from .autograd.function import Function, FunctionCtx
 from .autograd.gradcheck import gradcheck, gradgradcheck
 from .autograd.modes import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled,
