@@ -38,3 +38,76 @@ def measure(fns, repeats=30, warmup=3, inner=1):
                 fn()
             times[name].append((time.perf_counter() - start) / inner)
     return {name: (statistics.median(t), min(t), max(t)) for name, t in times.items()}
+
+
+# --------------------------------------------------------------------------- isolated timing
+# Timing chainrule (OpenBLAS threads) and PyTorch (its own OpenMP pool) alternately inside one
+# process distorts both: each library's worker threads keep spinning after a call and fight
+# the other's for the 2 cores (min and median then differ by 30x). So each library lives in
+# its own worker process; the parent asks them in turn (interleaved rounds, one active at a
+# time) and collects the times: the same run, interleaved, without the thread fight.
+
+def _worker(conn, module, factory, args, threads, path):
+    import importlib
+    import sys as _sys
+    set_threads(threads)
+    _sys.path.insert(0, path)
+    fns = getattr(importlib.import_module(module), factory)(*args)
+    try:
+        import torch
+        torch.set_num_threads(threads)
+    except ImportError:
+        pass
+    conn.send(sorted(fns))
+    while True:
+        msg = conn.recv()
+        if msg is None:
+            break
+        name, n = msg
+        times = []
+        fn = fns[name]
+        for _ in range(n):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        conn.send(times)
+
+
+def measure_isolated(groups, threads, repeats=30, warmup=3, rounds=5):
+    """Time closures built in separate worker processes, interleaving them round by round.
+
+    ``groups``: {label: (module, factory, args)}; ``factory(*args)`` returns {name: fn}.
+    Returns {name: (median, min, max)} seconds over ``repeats`` timed calls each.
+    """
+    import multiprocessing as mp
+    set_threads(threads)
+    ctx = mp.get_context("spawn")
+    path = os.path.dirname(os.path.abspath(__file__))
+    workers = {}
+    try:
+        for label, (module, factory, args) in groups.items():
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=_worker, args=(child, module, factory, args, threads, path),
+                               daemon=True)
+            proc.start()
+            names = parent.recv()
+            workers[label] = (proc, parent, names)
+        for proc, conn, names in workers.values():      # warm up, one library at a time
+            for name in names:
+                conn.send((name, warmup))
+                conn.recv()
+        times = {name: [] for _, _, names in workers.values() for name in names}
+        per_round = max(1, repeats // rounds)
+        for _ in range(rounds):
+            for proc, conn, names in workers.values():
+                for name in names:
+                    conn.send((name, per_round))
+                    times[name].extend(conn.recv())
+    finally:
+        for proc, conn, _ in workers.values():
+            try:
+                conn.send(None)
+            except OSError:
+                pass
+            proc.join(timeout=10)
+    return {name: (statistics.median(t), min(t), max(t)) for name, t in times.items()}

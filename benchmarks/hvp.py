@@ -12,7 +12,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import measure, set_threads  # noqa: E402
+from _common import measure_isolated, set_threads  # noqa: E402
 
 SIZES = (784, 512, 512, 10)
 BATCH = 128
@@ -107,16 +107,24 @@ def torch_fns(params, x, y, vs, threads):
             "torch jvp": jvp_fn}
 
 
+def chainrule_group():
+    return chainrule_fns(*make_data())
+
+
+def torch_group(threads):
+    return torch_fns(*make_data(), threads)
+
+
 def run(threads=2, repeats=20):
     set_threads(threads)
-    params, x, y, vs = make_data()
-    fns = chainrule_fns(params, x, y, vs)
-    have_torch = True
+    groups = {"chainrule": ("hvp", "chainrule_group", ())}
     try:
-        fns.update(torch_fns(params, x, y, vs, threads))
+        import torch  # noqa: F401
+        have_torch = True
+        groups["torch"] = ("hvp", "torch_group", (threads,))
     except ImportError:
         have_torch = False
-    res = measure(fns, repeats=repeats)
+    res = measure_isolated(groups, threads, repeats=repeats)
     med = {k: v[0] for k, v in res.items()}
     print(f"MLP {'-'.join(map(str, SIZES))}, batch {BATCH}, float32, {threads} threads, "
           f"median of {repeats}")

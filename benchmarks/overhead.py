@@ -10,7 +10,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import measure, set_threads  # noqa: E402
+from _common import measure_isolated, set_threads  # noqa: E402
 
 N_OPS = 1000
 
@@ -43,6 +43,16 @@ def chainrule_fns():
     return forward, forward_recorded, forward_backward
 
 
+def chainrule_group():
+    f, r, b = chainrule_fns()
+    return {"chainrule fwd (no_grad)": f, "chainrule fwd (recorded)": r, "chainrule fwd+bwd": b}
+
+
+def torch_group():
+    f, r, b = torch_fns()
+    return {"torch fwd (no_grad)": f, "torch fwd (recorded)": r, "torch fwd+bwd": b}
+
+
 def torch_fns():
     import torch
     x0 = torch.tensor([0.5], requires_grad=True)
@@ -71,19 +81,14 @@ def torch_fns():
 
 def run(threads=2, repeats=30):
     set_threads(threads)
-    fns = {}
-    cf, cr_rec, cfb = chainrule_fns()
-    fns.update({"chainrule fwd (no_grad)": cf, "chainrule fwd (recorded)": cr_rec,
-                "chainrule fwd+bwd": cfb})
-    have_torch = True
+    groups = {"chainrule": ("overhead", "chainrule_group", ())}
     try:
-        import torch
-        torch.set_num_threads(threads)
-        tf, t_rec, tfb = torch_fns()
-        fns.update({"torch fwd (no_grad)": tf, "torch fwd (recorded)": t_rec, "torch fwd+bwd": tfb})
+        import torch  # noqa: F401
+        have_torch = True
+        groups["torch"] = ("overhead", "torch_group", ())
     except ImportError:
         have_torch = False
-    res = measure(fns, repeats=repeats)
+    res = measure_isolated(groups, threads, repeats=repeats)
     us = {k: v[0] / N_OPS * 1e6 for k, v in res.items()}
     rows = []
     for k, (med, lo, hi) in res.items():

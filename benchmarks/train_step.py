@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import blas_info, machine_line, measure, set_threads  # noqa: E402
+from _common import blas_info, machine_line, measure_isolated, set_threads  # noqa: E402
 
 
 def peak_rss_mb(lib, workload, threads, steps=5):
@@ -40,13 +40,14 @@ def run(names=("W1", "W2", "W3"), threads=2, repeats=20, rss=True):
         have_torch = False
     results = {}
     for name in names:
-        fns = {"chainrule": w.chainrule_step(name)}
+        groups = {"chainrule": ("workloads", "group", ("chainrule", name, threads))}
         if have_torch:
-            fns["torch"] = w.torch_step(name, threads)
+            groups["torch"] = ("workloads", "group", ("torch", name, threads))
         if name == "W6":
-            fns["numpy floor"] = w.numpy_floor_w6()
-        reps = repeats if name != "W6" else max(3, repeats // 4)
-        res = measure(fns, repeats=reps, warmup=2)
+            groups["numpy floor"] = ("workloads", "group", ("numpy", name, threads))
+        reps = repeats if name != "W6" else max(5, repeats // 4)
+        raw = measure_isolated(groups, threads, repeats=reps, warmup=2)
+        res = {k.rsplit(" ", 1)[0]: v for k, v in raw.items()}
         entry = {k: {"median_ms": v[0] * 1e3, "min_ms": v[1] * 1e3, "max_ms": v[2] * 1e3}
                  for k, v in res.items()}
         if rss:

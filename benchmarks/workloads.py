@@ -125,3 +125,12 @@ def numpy_floor_w6():
         h1.T @ g2
         x.T @ g1
     return step
+
+
+def group(lib, workload, threads=2):
+    """{name: step} for benchmarks/_common.measure_isolated."""
+    if lib == "chainrule":
+        return {f"chainrule {workload}": chainrule_step(workload)}
+    if lib == "torch":
+        return {f"torch {workload}": torch_step(workload, threads)}
+    return {f"numpy floor {workload}": numpy_floor_w6()}
