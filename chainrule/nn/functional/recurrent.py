@@ -18,6 +18,12 @@ How the work is laid out (the speed is measured against PyTorch's fused kernels)
   backward, forward-over-reverse). Whatever does not depend on the recurrence
   (weight gradients, the input's gradient) is one GEMM over all steps; the
   per-step loop only carries the state's gradient.
+* The forward keeps each step's gates as G contiguous (batch, H) blocks, (seq_len, G,
+  batch, H) (NumPy is about 3x slower on the strided column blocks of a (batch, G*H)
+  layout); the pass that adds the bias after the projection GEMM also reorders it.
+  The LSTM's backward works batch-major, (batch, 4H) per step, so that each step's
+  carry is one GEMM with W_hh as stored; the GRU's is gate-major (its gate gradients
+  are one broadcast product per step, its weight gradients batched GEMMs per gate).
 * When the call is recorded, the forward also leaves the activated gates and the
   derivative factors the backward loop needs in a workspace (cuDNN's "reserve
   space"), computed in place while each step's values are in cache. The first
@@ -27,9 +33,12 @@ How the work is laid out (the speed is measured against PyTorch's fused kernels)
 * Sigmoids are computed as ``0.5 * tanh(0.5 a) + 0.5`` (no overflow; one ufunc
   for all gates), with the 0.5 folded into the weights.
 * Scratch arrays (the workspace, the per-step gradients gathered by an unrecorded
-  backward) are recycled through a small pool: a fresh multi-megabyte array costs
-  a page fault per 4 KiB on first touch, which measured as much as the arithmetic.
+  backward) are recycled through a small pool, and so is an output array once
+  nothing refers to it any more (CPython's reference count): a fresh multi-megabyte
+  array costs a page fault per 4 KiB on first touch, which measured as much as the
+  arithmetic of the step it holds.
 """
+import sys
 import threading
 
 import numpy as np
@@ -50,57 +59,58 @@ class _Pool(threading.local):
     """Scratch arrays returned after use, handed out again for the same shape and dtype.
 
     Only arrays that never escape (workspaces, gathered per-step gradients) go back in.
-    At most ``per_key`` arrays per (shape, dtype) and ``keys`` different keys are kept.
+    At most ``per_key`` arrays per (shape, dtype), ``keys`` different keys and ``max_bytes``
+    in all are kept (the pool empties itself rather than grow past that).
     """
 
-    per_key, keys = 4, 16
+    per_key, keys, max_bytes = 4, 16, 1 << 28
 
     def __init__(self):
         self.free = {}
+        self.nbytes = 0
+        self.outputs = {}
+
+    def output(self, shape, dtype):
+        """An array for a scan's output: one handed out before that nothing refers to any more
+        (no Tensor, graph node or view: its reference count is the pool's own), else a new one."""
+        key = (shape, np.dtype(dtype))
+        handed = self.outputs.get(key)
+        if handed is None:
+            if len(self.outputs) >= self.keys:
+                self.outputs.clear()
+            handed = self.outputs[key] = []
+        for k in range(len(handed)):
+            if sys.getrefcount(handed[k]) == 2:      # the list's reference and the argument's
+                return handed[k]
+        array = np.empty(shape, dtype)
+        if len(handed) < 2 and array.nbytes <= self.max_bytes // 8:
+            handed.append(array)
+        return array
 
     def empty(self, shape, dtype):
         stack = self.free.get((shape, np.dtype(dtype)))
-        return stack.pop() if stack else np.empty(shape, dtype)
+        if not stack:
+            return np.empty(shape, dtype)
+        array = stack.pop()
+        self.nbytes -= array.nbytes
+        return array
 
     def give(self, *arrays):
         for a in arrays:
-            if isinstance(a, np.ndarray) and a.base is None:
-                key = (a.shape, a.dtype)
-                if key not in self.free and len(self.free) >= self.keys:
-                    self.free.clear()
-                stack = self.free.setdefault(key, [])
-                if len(stack) < self.per_key and not any(b is a for b in stack):
-                    stack.append(a)
+            if not isinstance(a, np.ndarray) or a.base is not None or a.nbytes > self.max_bytes:
+                continue
+            key = (a.shape, a.dtype)
+            if key not in self.free and len(self.free) >= self.keys \
+                    or self.nbytes + a.nbytes > self.max_bytes:
+                self.free.clear()
+                self.nbytes = 0
+            stack = self.free.setdefault(key, [])
+            if len(stack) < self.per_key and not any(b is a for b in stack):
+                stack.append(a)
+                self.nbytes += a.nbytes
 
 
 _POOL = _Pool()
-
-
-class _Gathered:
-    """Per-step (batch, n) values of a backward loop, as one (seq_len * batch, n) in time order.
-
-    Unrecorded (ndarrays): written into a pooled buffer (give it back with ``release``).
-    Recorded (Tensors): collected and concatenated, so the result stays differentiable.
-    """
-
-    def __init__(self, length, batch, width, dtype, reverse, raw):
-        self.batch, self.reverse, self.raw = batch, reverse, raw
-        self.buffer = _POOL.empty((length * batch, width), dtype) if raw else None
-        self.items = []
-
-    def put(self, t, value):
-        if self.raw:
-            self.buffer[t * self.batch:(t + 1) * self.batch] = value
-        else:
-            self.items.append(value)
-
-    def result(self):
-        return self.buffer if self.raw else _time_ordered(self.items, self.reverse)
-
-    def release(self):
-        if self.raw:
-            _POOL.give(self.buffer)
-            self.buffer = None
 
 
 class _Workspace:
@@ -119,6 +129,37 @@ class _Workspace:
         return "<workspace>"
 
 
+class _Gathered:
+    """Per-step (G, batch, n) values of a backward loop, as one (G, seq_len * batch, n) in time order
+    (G = 1 takes (batch, n) values: a batch-major gather).
+
+    Unrecorded (ndarrays): written into a pooled buffer (give it back with ``release``).
+    Recorded (Tensors): collected and concatenated, so the result stays differentiable.
+    """
+
+    def __init__(self, gates, length, batch, hidden, dtype, reverse, raw):
+        self.batch, self.reverse, self.raw = batch, reverse, raw
+        self.buffer = _POOL.empty((gates, length * batch, hidden), dtype) if raw else None
+        self.items = []
+
+    def put(self, t, value):
+        if self.raw:
+            self.buffer[:, t * self.batch:(t + 1) * self.batch] = value
+        else:
+            self.items.append(value if value.ndim == 3 else value[None])
+
+    def result(self):
+        if self.raw:
+            return self.buffer
+        items = self.items if self.reverse else self.items[::-1]
+        return items[0] if len(items) == 1 else ops.concatenate(items, axis=1)
+
+    def release(self):
+        if self.raw:
+            _POOL.give(self.buffer)
+            self.buffer = None
+
+
 def _steps(length, reverse):
     """Time indices in the order the forward recurrence visits them."""
     return range(length - 1, -1, -1) if reverse else range(length)
@@ -126,6 +167,10 @@ def _steps(length, reverse):
 
 def _backward_steps(length, reverse):
     return range(length) if reverse else range(length - 1, -1, -1)
+
+
+def _is_raw(value):
+    return isinstance(value, np.ndarray)
 
 
 def _flat(x):
@@ -141,60 +186,134 @@ def _previous(seq, first, reverse):
     return ops.concatenate([first[None], seq[:-1]], axis=0)
 
 
-def _time_ordered(per_step, reverse):
-    """Per-step (batch, n) values gathered in backward order, as one (seq_len * batch, n) in time order."""
-    if not reverse:
-        per_step.reverse()
-    return per_step[0] if len(per_step) == 1 else ops.concatenate(per_step, axis=0)
+def _by_gate(weight, gates):
+    """(G*H, n) -> (G, H, n): W's row blocks, one per gate (a view)."""
+    return ops.reshape(weight, (gates, weight.shape[0] // gates, weight.shape[1]))
 
 
-def _project_all(seq, weight):
-    """seq (seq_len, batch, n) @ weight^T for every step at once: (seq_len, batch, m)."""
+def _project(seq, weight, gates):
+    """seq (seq_len, batch, n) @ weight^T for every step at once, gate-major: (G, seq_len, batch, H)."""
     length, batch = seq.shape[0], seq.shape[1]
-    return ops.reshape(ops.matmul(_flat(seq), ops.transpose(weight)), (length, batch, weight.shape[0]))
+    product = ops.matmul(_flat(seq), ops.swapaxes(_by_gate(weight, gates), 1, 2))   # (G, T*B, H)
+    return ops.reshape(product, (gates, length, batch, weight.shape[0] // gates))
+
+
+def _by_gate_bias(bias, gates):
+    """(G*H,) -> (G, 1, 1, H), to broadcast against gate-major (G, seq_len, batch, H)."""
+    return ops.reshape(bias, (gates, 1, 1, bias.shape[0] // gates))
+
+
+def _stack_gates(per_gate):
+    """[(seq_len, batch, H)] * G -> (G, seq_len, batch, H)."""
+    return ops.concatenate([p[None] for p in per_gate], axis=0)
 
 
 def _recurrent_weight_grad(grad_pre, hs, h0, reverse):
-    """sum_t grad_pre_t^T h_prev_t without building h_prev: (G*H, P).
+    """sum over steps of grad_pre_t^T h_prev_t, in W_hh's layout (G*H, P), without building h_prev.
 
-    grad_pre (seq_len * batch, G*H) in time order; hs (seq_len, batch, P) the outputs;
-    h_prev_t is h0 at the first step visited and the neighbouring output otherwise.
+    grad_pre: the pre-activations' gradient in time order, batch-major (seq_len * batch, G*H)
+    or gate-major (G, seq_len * batch, H); hs (seq_len, batch, P) the outputs; h_prev_t is h0
+    at the first step visited and the neighbouring output otherwise.
     """
-    batch = h0.shape[0]
-    first, rest, earlier = ((grad_pre[-batch:], grad_pre[:-batch], hs[1:]) if reverse else
-                            (grad_pre[:batch], grad_pre[batch:], hs[:-1]))
-    result = ops.matmul(ops.transpose(first), h0)
+    batch, gate_major = h0.shape[0], grad_pre.ndim == 3
+    steps = (slice(None),) if gate_major else ()
+    if reverse:
+        first, rest, earlier = grad_pre[steps + (slice(-batch, None),)], \
+            grad_pre[steps + (slice(None, -batch),)], hs[1:]
+    else:
+        first, rest, earlier = grad_pre[steps + (slice(None, batch),)], \
+            grad_pre[steps + (slice(batch, None),)], hs[:-1]
+
+    result = ops.matmul(ops.swapaxes(first, -1, -2), h0)
     if hs.shape[0] > 1:
-        result = result + ops.matmul(ops.transpose(rest), _flat(earlier))
+        result = result + ops.matmul(ops.swapaxes(rest, -1, -2), _flat(earlier))
+    if gate_major:
+        result = ops.reshape(result, (grad_pre.shape[0] * grad_pre.shape[2], h0.shape[1]))
     return result
 
 
 def _input_grads(needs, grad_pre, x, w_ih, bias_needed):
-    """Gradients of x (seq_len, batch, I), w_ih (G*H, I) and a bias from grad_pre (seq_len*batch, G*H)."""
-    grad_x = ops.reshape(ops.matmul(grad_pre, w_ih), x.shape) if needs[0] else None
-    grad_w_ih = ops.matmul(ops.transpose(grad_pre), _flat(x)) if needs[1] else None
-    grad_bias = ops.sum(grad_pre, axis=0) if bias_needed else None
+    """Gradients of x (seq_len, batch, I), w_ih (G*H, I) and a bias (G*H,) from the
+    pre-activations' gradient, batch-major (seq_len * batch, G*H) or gate-major
+    (G, seq_len * batch, H)."""
+    grad_x = grad_w_ih = grad_bias = None
+    if grad_pre.ndim == 2:
+        if needs[0]:
+            grad_x = ops.reshape(ops.matmul(grad_pre, w_ih), x.shape)
+        if needs[1]:
+            grad_w_ih = ops.matmul(ops.transpose(grad_pre), _flat(x))
+        if bias_needed:
+            grad_bias = ops.sum(grad_pre, axis=0)
+        return grad_x, grad_w_ih, grad_bias
+    gates, hidden = grad_pre.shape[0], grad_pre.shape[2]
+    if needs[0]:
+        per_gate = ops.matmul(grad_pre, _by_gate(w_ih, gates))               # (G, T*B, I)
+        grad_x = ops.reshape(ops.sum(per_gate, axis=0), x.shape)
+    if needs[1]:
+        grad_w_ih = ops.reshape(ops.matmul(ops.swapaxes(grad_pre, 1, 2), _flat(x)),
+                                (gates * hidden, x.shape[2]))
+    if bias_needed:
+        grad_bias = ops.reshape(ops.sum(grad_pre, axis=1), (gates * hidden,))
     return grad_x, grad_w_ih, grad_bias
 
 
-def _is_raw(value):
-    return isinstance(value, np.ndarray)
+def _tangent_projection(x, w_ih, tangent_x, tangent_w_ih, tangent_bias, gates):
+    """The tangent of x @ w_ih^T + bias for all steps, gate-major (G, seq_len, batch, H) (or None)."""
+    result = None
+    if tangent_x is not None:
+        result = _project(tangent_x, w_ih, gates)
+    if tangent_w_ih is not None:
+        term = _project(x, tangent_w_ih, gates)
+        result = term if result is None else result + term
+    if tangent_bias is not None:
+        term = _by_gate_bias(tangent_bias, gates)
+        if result is None:
+            hidden = w_ih.shape[0] // gates
+            term = ops.broadcast_to(term, (gates, x.shape[0], x.shape[1], hidden))
+        result = term if result is None else result + term
+    return result
 
 
-def _gate_scale(kinds, hidden, dtype):
-    """Per pre-activation column: 0.5 for a sigmoid gate ("s"), 1 for a tanh gate ("t")."""
-    return np.concatenate([np.full(hidden, 0.5 if kind == "s" else 1.0) for kind in kinds]).astype(dtype)
+# --------------------------------------------------------------------------- NumPy side of the forward
+def _gate_scale(kinds, dtype):
+    """(G, 1, 1): 0.5 for a sigmoid gate ("s"), 1 for a tanh gate ("t")."""
+    return np.array([0.5 if kind == "s" else 1.0 for kind in kinds], dtype).reshape(-1, 1, 1)
 
 
-def _projection_forward(x, w_ih, bias, scale=None, pooled=False):
-    """(seq_len, batch, G*H) = x @ w_ih^T + bias for all steps in one GEMM (times ``scale``)."""
+def _np_by_gate_t(weight, gates, scale=None):
+    """(G*H, n) -> contiguous (G, n, H) = each gate's W^T (times ``scale``), for the GEMMs."""
+    w = weight.reshape(gates, weight.shape[0] // gates, weight.shape[1]).transpose(0, 2, 1)
+    return np.ascontiguousarray(w if scale is None else w * scale)
+
+
+def _np_projection(x, w_ih, bias, gates, scale=None, into=_POOL.empty):
+    """(seq_len, G, batch, H) = x @ w_ih^T + bias for all steps (times ``scale``, (G, 1, 1)),
+    written into ``into(shape, dtype)``: one GEMM, then one pass that adds the bias and puts
+    each step's gates in contiguous (batch, H) blocks."""
     length, batch, size = x.shape
-    w = w_ih.T if scale is None else w_ih.T * scale
-    shape = (length * batch, w_ih.shape[0])
-    pre = _POOL.empty(shape, np.result_type(x, w)) if pooled else None
-    pre = np.matmul(x.reshape(length * batch, size), np.ascontiguousarray(w), out=pre)
-    pre += bias if scale is None else bias * scale
-    return pre.reshape(length, batch, w_ih.shape[0])
+    hidden = w_ih.shape[0] // gates
+    if scale is not None:
+        column_scale = np.repeat(scale.reshape(-1), hidden)
+        w, bias = w_ih.T * column_scale, bias * column_scale
+    else:
+        w = w_ih.T
+    w = np.ascontiguousarray(w)        # BLAS is several times slower on a transposed view
+    x = x.reshape(length * batch, size)
+    pre = into((length, gates, batch, hidden), w.dtype)
+    if gates == 1:
+        np.matmul(x, w, out=pre.reshape(length * batch, hidden))
+        pre += bias
+        return pre
+    flat = np.matmul(x, w, out=_POOL.empty((length * batch, gates * hidden), w.dtype))
+    np.add(flat.reshape(length, batch, gates, hidden).transpose(0, 2, 1, 3),
+           bias.reshape(gates, 1, hidden), out=pre)
+    _POOL.give(flat)
+    return pre
+
+
+def _recycle(*arrays):
+    """Give a workspace's arrays (or the arrays they view) back to the pool."""
+    _POOL.give(*(a if a is None or a.base is None else a.base for a in arrays))
 
 
 # =========================================================================== RNN scan
@@ -214,8 +333,8 @@ class _RNNScan(Primitive):
         self.name = f"rnn_{nonlinearity}_scan"
 
     def forward(self, x, h0, w_ih, w_hh, bias, reverse=False, workspace=None):
-        out = _projection_forward(x, w_ih, bias)   # pre-activations, activated in place
-        w = np.ascontiguousarray(w_hh.T)            # BLAS is several times slower on the transposed view
+        out = _np_projection(x, w_ih, bias, 1, into=_POOL.output)[:, 0]   # activated in place
+        w = np.ascontiguousarray(w_hh.T)        # BLAS is several times slower on the transposed view
         product = np.empty(h0.shape, out.dtype)
         h = h0
         for t in _steps(x.shape[0], reverse):
@@ -237,49 +356,38 @@ class _RNNScan(Primitive):
         return (data > 0).astype(data.dtype)
 
     def vjp(self, needs, grad, out, x, h0, w_ih, w_hh, bias, reverse=False, workspace=None):
-        length = x.shape[0]
+        length, batch, hidden = out.shape
         derivative = self._derivative(out)
-        carry, grads_pre = None, []
+        grads_pre = _Gathered(1, length, batch, hidden, out.dtype, reverse, _is_raw(out))
+        carry = None
         for k, t in enumerate(_backward_steps(length, reverse)):
             grad_h = grad[t] if carry is None else grad[t] + carry
             grad_pre = grad_h * derivative[t]
-            grads_pre.append(grad_pre)
+            grads_pre.put(t, grad_pre)
             if k + 1 < length or needs[1]:
                 carry = ops.matmul(grad_pre, w_hh)
-        grad_pre = _time_ordered(grads_pre, reverse)
+        grad_pre = grads_pre.result()[0]                    # (seq*batch, H)
         grad_x, grad_w_ih, grad_bias = _input_grads((needs[0], needs[2]), grad_pre, x, w_ih, needs[4])
         grad_w_hh = _recurrent_weight_grad(grad_pre, out, h0, reverse) if needs[3] else None
+        grads_pre.release()
         return grad_x, carry if needs[1] else None, grad_w_ih, grad_w_hh, grad_bias
 
     def jvp(self, tangents, out, x, h0, w_ih, w_hh, bias, reverse=False, workspace=None):
         tangent_x, tangent_h, tangent_w_ih, tangent_w_hh, tangent_bias = tangents
-        base = _tangent_projection(x, w_ih, tangent_x, tangent_w_ih, tangent_bias)
+        base = _tangent_projection(x, w_ih, tangent_x, tangent_w_ih, tangent_bias, 1)
         if tangent_w_hh is not None:
-            base = base + _project_all(_previous(out, h0, reverse), tangent_w_hh)
+            term = _project(_previous(out, h0, reverse), tangent_w_hh, 1)
+            base = term if base is None else base + term
         derivative = self._derivative(out)
+        tangent_h = zeros_like_any(h0) if tangent_h is None else tangent_h
         results = [None] * x.shape[0]
         for t in _steps(x.shape[0], reverse):
-            pre = base[t]
-            if tangent_h is not None:
-                pre = pre + ops.matmul(tangent_h, ops.transpose(w_hh))
+            pre = ops.matmul(tangent_h, ops.transpose(w_hh))
+            if base is not None:
+                pre = pre + base[0, t]
             tangent_h = pre * derivative[t]
             results[t] = tangent_h
         return ops.stack(results, axis=0)
-
-
-def _tangent_projection(x, w_ih, tangent_x, tangent_w_ih, tangent_bias):
-    """The tangent of x @ w_ih^T + bias for all steps, (seq_len, batch, G*H) (zeros if none)."""
-    result = None
-    if tangent_x is not None:
-        result = _project_all(tangent_x, w_ih)
-    if tangent_w_ih is not None:
-        term = _project_all(x, tangent_w_ih)
-        result = term if result is None else result + term
-    if result is None:
-        result = zeros_like_any(np.empty((x.shape[0], x.shape[1], w_ih.shape[0]), x.dtype))
-    if tangent_bias is not None:
-        result = result + tangent_bias
-    return result
 
 
 # =========================================================================== LSTM scan
@@ -300,21 +408,25 @@ class _LSTMScan(Primitive):
         length, batch = x.shape[0], x.shape[1]
         hidden, proj = w_hh.shape[0] // 4, h0.shape[-1]
         dtype = w_hh.dtype
-        scale = _gate_scale("ssts", hidden, dtype)
+        scale = _gate_scale("ssts", dtype)
         offset = 1 - scale
-        gates = _projection_forward(x, w_ih, bias, scale, pooled=True)  # -> gates i, f, g, o
-        w = np.ascontiguousarray(w_hh.T * scale)            # BLAS is several times slower on a transposed view
+        square = scale * scale       # sigmoid' = (1 - u^2) / 4 and tanh' = 1 - u^2 with u = tanh(.)
+        gates = _np_projection(x, w_ih, bias, 4, scale)   # (T, 4, B, H) -> activated i, f, g, o
+        w = _np_by_gate_t(w_hh, 4, scale)                 # (4, P, H)
         w_r = None if w_hr is None else np.ascontiguousarray(w_hr.T)
-        out = np.empty(length * batch * (proj + hidden), dtype)
+        out = _POOL.output((length * batch * (proj + hidden),), dtype)
         split = length * batch * proj
         hs = out[:split].reshape(length, batch, proj)
         cs = out[split:].reshape(length, batch, hidden)
         keep = workspace is not None
         if keep:
-            coef = _POOL.empty(gates.shape, dtype)            # d pre-activation / d (c, c, c, m)
-            through_c = _POOL.empty(cs.shape, dtype)          # d c / d m = o * (1 - tanh(c)^2)
+            # d pre-activations / d (c, c, c, m), batch-major (seq_len, batch, 4H) for the backward's
+            # one GEMM per step; computed gate-major in k, then copied
+            coef = _POOL.empty((length, batch, 4 * hidden), dtype)
+            k = np.empty((4, batch, hidden), dtype)
+            through_c = _POOL.empty(cs.shape, dtype)       # d c / d m = o (1 - tanh(c)^2)
             m_all = _POOL.empty(cs.shape, dtype) if w_hr is not None else None
-        product = np.empty((batch, 4 * hidden), dtype)
+        product = np.empty((4, batch, hidden), dtype)
         tanh_c = np.empty((batch, hidden), dtype)
         cell = np.empty((batch, hidden), dtype)
         h, c = h0, c0
@@ -323,10 +435,11 @@ class _LSTMScan(Primitive):
             np.matmul(h, w, out=product)
             a += product
             np.tanh(a, out=a)
+            if keep:
+                np.multiply(a, a, out=k)
             a *= scale
             a += offset
-            i, f = a[:, :hidden], a[:, hidden:2 * hidden]
-            g, o = a[:, 2 * hidden:3 * hidden], a[:, 3 * hidden:]
+            i, f, g, o = a
             c_new = cs[t]
             np.multiply(f, c, out=c_new)
             np.multiply(i, g, out=cell)
@@ -339,45 +452,42 @@ class _LSTMScan(Primitive):
                 np.multiply(o, tanh_c, out=m)
                 np.matmul(m, w_r, out=hs[t])
             if keep:
-                k = coef[t]
-                np.subtract(1, a, out=k)
-                k *= a                                        # gate * (1 - gate) ...
-                k_g = k[:, 2 * hidden:3 * hidden]
-                np.multiply(g, g, out=k_g)
-                np.subtract(1, k_g, out=k_g)                  # ... but 1 - g^2 for the tanh gate
-                k[:, :hidden] *= g
-                k[:, hidden:2 * hidden] *= c
-                k_g *= i
-                k[:, 3 * hidden:] *= tanh_c
+                np.subtract(1, k, out=k)
+                k *= square                                 # each gate's derivative
+                k[0] *= g
+                k[1] *= c
+                k[2] *= i
+                k[3] *= tanh_c
+                coef[t].reshape(batch, 4, hidden)[...] = k.transpose(1, 0, 2)
                 thr = through_c[t]
                 np.multiply(tanh_c, tanh_c, out=thr)
                 np.subtract(1, thr, out=thr)
                 thr *= o
             h, c = hs[t], c_new
         if keep:
-            workspace.values = (gates, coef, through_c, m_all)
+            workspace.values = (gates.transpose(1, 0, 2, 3), coef, through_c, m_all)
         else:
-            _POOL.give(gates.base)
+            _POOL.give(gates)
         return out
 
     def _saved(self, out, x, h0, c0, w_ih, w_hh, bias, w_hr, reverse, workspace):
-        """(gates, coef, through_c, m), each (seq_len, batch, .) in time order: the activated gates
-        i, f, g, o; the factors [g i(1-i), c_prev f(1-f), i(1-g^2), tanh(c) o(1-o)];
-        o (1 - tanh(c)^2); and o tanh(c) (None without projection)."""
+        """(gates, coef, through_c, m) in time order: the activated i, f, g, o, gate-major
+        (4, seq_len, batch, H); the factors [g i(1-i), c_prev f(1-f), i(1-g^2), tanh(c) o(1-o)],
+        batch-major (seq_len, batch, 4H); o (1 - tanh(c)^2); and o tanh(c) (None without
+        projection), both (seq_len, batch, H)."""
         cached = workspace.take() if workspace is not None else None
         if cached is not None and _is_raw(out):
             return cached
         if cached is not None:
-            _POOL.give(cached[0].base, *cached[1:])
+            _recycle(*cached)
         length, batch = x.shape[0], x.shape[1]
         hidden, proj = w_hh.shape[0] // 4, h0.shape[-1]
         hs, cs = _unpack_lstm(out, length, batch, proj, hidden)
         h_prev, c_prev = _previous(hs, h0, reverse), _previous(cs, c0, reverse)
-        pre = _project_all(x, w_ih) + bias + _project_all(h_prev, w_hh)
-        i, f = ops.sigmoid(pre[:, :, :hidden]), ops.sigmoid(pre[:, :, hidden:2 * hidden])
-        g, o = ops.tanh(pre[:, :, 2 * hidden:3 * hidden]), ops.sigmoid(pre[:, :, 3 * hidden:])
+        pre = _project(x, w_ih, 4) + _by_gate_bias(bias, 4) + _project(h_prev, w_hh, 4)
+        i, f, g, o = ops.sigmoid(pre[0]), ops.sigmoid(pre[1]), ops.tanh(pre[2]), ops.sigmoid(pre[3])
         tanh_c = ops.tanh(cs)
-        gates = ops.concatenate([i, f, g, o], axis=-1)
+        gates = _stack_gates([i, f, g, o])
         coef = ops.concatenate([g * i * (1 - i), c_prev * f * (1 - f), i * (1 - g * g),
                                 tanh_c * o * (1 - o)], axis=-1)
         return gates, coef, o * (1 - tanh_c * tanh_c), (None if w_hr is None else o * tanh_c)
@@ -388,12 +498,13 @@ class _LSTMScan(Primitive):
         hidden, proj = w_hh.shape[0] // 4, h0.shape[-1]
         gates, coef, through_c, m_all = self._saved(out, x, h0, c0, w_ih, w_hh, bias, w_hr,
                                                     reverse, workspace)
-        f = gates[:, :, hidden:2 * hidden]
+        f = gates[1]
         grad_hs, grad_cs = _unpack_lstm(grad, length, batch, proj, hidden)
-        carry_h = carry_c = None
         raw = _is_raw(out)
-        grads_pre = _Gathered(length, batch, 4 * hidden, out.dtype, reverse, raw)
-        grads_h = _Gathered(length, batch, proj, out.dtype, reverse, raw) if w_hr is not None else None
+        grads_pre = _Gathered(1, length, batch, 4 * hidden, out.dtype, reverse, raw)
+        grads_h = _Gathered(1, length, batch, proj, out.dtype, reverse, raw) \
+            if w_hr is not None else None
+        carry_h = carry_c = None
         for k, t in enumerate(_backward_steps(length, reverse)):
             grad_h = grad_hs[t] if carry_h is None else grad_hs[t] + carry_h
             grad_m = grad_h if w_hr is None else ops.matmul(grad_h, w_hr)
@@ -408,7 +519,7 @@ class _LSTMScan(Primitive):
                 carry_h = ops.matmul(grad_pre, w_hh)
             if k + 1 < length or needs[2]:
                 carry_c = grad_c * f[t]
-        grad_pre = grads_pre.result()
+        grad_pre = grads_pre.result()[0]                   # (seq*batch, 4H)
         grad_x, grad_w_ih, grad_bias = _input_grads((needs[0], needs[3]), grad_pre, x, w_ih, needs[5])
         grad_w_hh = None
         if needs[4]:
@@ -419,12 +530,12 @@ class _LSTMScan(Primitive):
         if w_hr is not None:
             grad_w_hr = None
             if needs[6]:
-                grad_w_hr = ops.matmul(ops.transpose(grads_h.result()), _flat(m_all))
+                grad_w_hr = ops.matmul(ops.transpose(grads_h.result()[0]), _flat(m_all))
             grads += (grad_w_hr,)
             grads_h.release()
         grads_pre.release()
-        if raw:  # the workspace's arrays are no longer referenced: recycle them
-            _POOL.give(gates.base, coef, through_c, m_all)
+        if raw:  # nothing references the workspace any more: recycle it
+            _recycle(gates, coef, through_c, m_all)
         return grads
 
     def jvp(self, tangents, out, x, h0, c0, w_ih, w_hh, bias, w_hr=None, reverse=False,
@@ -435,31 +546,34 @@ class _LSTMScan(Primitive):
         hidden, proj = w_hh.shape[0] // 4, h0.shape[-1]
         gates, _, through_c, m_all = self._saved(out, x, h0, c0, w_ih, w_hh, bias, w_hr, reverse,
                                                  None)
-        i, f = gates[:, :, :hidden], gates[:, :, hidden:2 * hidden]
-        g, o = gates[:, :, 2 * hidden:3 * hidden], gates[:, :, 3 * hidden:]
+        i, f, g, o = gates[0], gates[1], gates[2], gates[3]
         hs, cs = _unpack_lstm(out, length, batch, proj, hidden)
         c_prev = _previous(cs, c0, reverse)
         tanh_c = ops.tanh(cs)
-        slope = ops.concatenate([i * (1 - i), f * (1 - f), 1 - g * g, o * (1 - o)], axis=-1)
-        base = _tangent_projection(x, w_ih, tangent_x, tangent_w_ih, tangent_bias)
+        slope = _stack_gates([i * (1 - i), f * (1 - f), 1 - g * g, o * (1 - o)])
+        base = _tangent_projection(x, w_ih, tangent_x, tangent_w_ih, tangent_bias, 4)
         if tangent_w_hh is not None:
-            base = base + _project_all(_previous(hs, h0, reverse), tangent_w_hh)
-        base_h = None if tangent_w_hr is None else _project_all(m_all, tangent_w_hr)
+            term = _project(_previous(hs, h0, reverse), tangent_w_hh, 4)
+            base = term if base is None else base + term
+        base_h = None if tangent_w_hr is None else _project(m_all, tangent_w_hr, 1)
+        w_hh_t = ops.swapaxes(_by_gate(w_hh, 4), 1, 2)      # (4, P, H)
         # Missing initial-state tangents are zeros (forward mode need not be fast).
         tangent_h = zeros_like_any(h0) if tangent_h is None else tangent_h
         tangent_c = zeros_like_any(c0) if tangent_c is None else tangent_c
         results_h, results_c = [None] * length, [None] * length
         for t in _steps(length, reverse):
-            act = (base[t] + ops.matmul(tangent_h, ops.transpose(w_hh))) * slope[t]
-            tangent_c = (tangent_c * f[t] + act[:, hidden:2 * hidden] * c_prev[t]
-                         + act[:, :hidden] * g[t] + act[:, 2 * hidden:3 * hidden] * i[t])
-            tangent_m = act[:, 3 * hidden:] * tanh_c[t] + through_c[t] * tangent_c
+            pre = ops.matmul(tangent_h, w_hh_t)
+            if base is not None:
+                pre = pre + base[:, t]
+            act = pre * slope[:, t]
+            tangent_c = (tangent_c * f[t] + act[1] * c_prev[t] + act[0] * g[t] + act[2] * i[t])
+            tangent_m = act[3] * tanh_c[t] + through_c[t] * tangent_c
             if w_hr is None:
                 tangent_h = tangent_m
             else:
                 tangent_h = ops.matmul(tangent_m, ops.transpose(w_hr))
                 if base_h is not None:
-                    tangent_h = tangent_h + base_h[t]
+                    tangent_h = tangent_h + base_h[0, t]
             results_h[t], results_c[t] = tangent_h, tangent_c
         return ops.concatenate([ops.ravel(ops.stack(results_h, axis=0)),
                                 ops.ravel(ops.stack(results_c, axis=0))], axis=0)
@@ -488,30 +602,29 @@ class _GRUScan(Primitive):
         length, batch = x.shape[0], x.shape[1]
         hidden = w_hh.shape[0] // 3
         dtype = w_hh.dtype
-        scale = _gate_scale("sst", hidden, dtype)
-        gates = _projection_forward(x, w_ih, b_ih, scale, pooled=True)  # -> gates r, z, n
-        w = np.ascontiguousarray(w_hh.T * scale)           # BLAS is several times slower on a transposed view
-        b = b_hh * scale
-        out = np.empty((length, batch, hidden), dtype)
+        scale = _gate_scale("sst", dtype)
+        gates = _np_projection(x, w_ih, b_ih, 3, scale)   # (T, 3, B, H) -> activated r, z, n
+        w = _np_by_gate_t(w_hh, 3, scale)                 # (3, H, H)
+        b = b_hh.reshape(3, 1, hidden) * scale
+        out = _POOL.output((length, batch, hidden), dtype)
         keep = workspace is not None
         if keep:
-            coef = _POOL.empty(gates.shape, dtype)  # d pre-activation of W_hh h + b_hh / d h_t: [cr, cz, cn r]
-            coef_n = _POOL.empty(out.shape, dtype)  # d pre-activation of the n gate / d h_t: (1 - z)(1 - n^2)
-        hh = np.empty((batch, 3 * hidden), dtype)
+            coef = _POOL.empty(gates.shape, dtype)  # d (W_hh h + b_hh) / d h_t: [cr, cz, cn r]
+            coef_n = _POOL.empty(out.shape, dtype)  # d (pre-activation of n) / d h_t: (1-z)(1-n^2)
+        hh = np.empty((3, batch, hidden), dtype)
         product = np.empty((batch, hidden), dtype)
         h = h0
         for t in _steps(length, reverse):
             np.matmul(h, w, out=hh)
             hh += b
             a = gates[t]
-            rz = a[:, :2 * hidden]
-            rz += hh[:, :2 * hidden]
+            rz = a[:2]
+            rz += hh[:2]
             np.tanh(rz, out=rz)
             rz *= 0.5
             rz += 0.5
-            r, z, n = a[:, :hidden], a[:, hidden:2 * hidden], a[:, 2 * hidden:]
-            hh_n = hh[:, 2 * hidden:]
-            np.multiply(r, hh_n, out=product)
+            r, z, n = a
+            np.multiply(r, hh[2], out=product)
             n += product
             np.tanh(n, out=n)
             h_new = out[t]
@@ -520,101 +633,99 @@ class _GRUScan(Primitive):
             h_new += n
             if keep:
                 k = coef[t]
-                k_rz = k[:, :2 * hidden]
-                np.subtract(1, rz, out=k_rz)
-                k_rz *= rz                                       # r(1-r), z(1-z)
+                np.subtract(1, rz, out=k[:2])
+                k[:2] *= rz                                  # r(1-r), z(1-z)
                 cn = coef_n[t]
                 np.multiply(n, n, out=cn)
                 np.subtract(1, cn, out=cn)
                 np.subtract(1, z, out=product)
-                cn *= product                                    # (1 - z)(1 - n^2)
-                k[:, :hidden] *= cn
-                k[:, :hidden] *= hh_n                            # cr = cn hh_n r(1-r)
+                cn *= product                                # (1 - z)(1 - n^2)
+                k[0] *= cn
+                k[0] *= hh[2]                                # cr = cn (W_hn h + b_hn) r(1-r)
                 np.subtract(h, n, out=product)
-                k[:, hidden:2 * hidden] *= product               # cz = (h_prev - n) z(1-z)
-                np.multiply(cn, r, out=k[:, 2 * hidden:])        # cn r
+                k[1] *= product                              # cz = (h_prev - n) z(1-z)
+                np.multiply(cn, r, out=k[2])                 # cn r
             h = h_new
         if keep:
-            workspace.values = (gates, coef, coef_n)
+            workspace.values = (gates.transpose(1, 0, 2, 3), coef.transpose(1, 0, 2, 3), coef_n)
         else:
-            _POOL.give(gates.base)
+            _POOL.give(gates)
         return out
 
     def _saved(self, out, x, h0, w_ih, w_hh, b_ih, b_hh, reverse, workspace):
-        """(gates, coef, coef_n), each (seq_len, batch, .) in time order: the activated gates r, z, n;
-        [cr, cz, cn r] with cn = (1-z)(1-n^2), cr = cn (W_hn h + b_hn) r(1-r), cz = (h_prev-n) z(1-z);
-        and cn."""
+        """(gates, coef, coef_n): gates and coef (3, seq_len, batch, H), coef_n (seq_len, batch, H),
+        in time order: the activated r, z, n; [cr, cz, cn r] with cn = (1-z)(1-n^2),
+        cr = cn (W_hn h + b_hn) r(1-r), cz = (h_prev-n) z(1-z); and cn."""
         cached = workspace.take() if workspace is not None else None
         if cached is not None and _is_raw(out):
             return cached
         if cached is not None:
-            _POOL.give(cached[0].base, *cached[1:])
-        hidden = w_hh.shape[0] // 3
+            _recycle(*cached)
         h_prev = _previous(out, h0, reverse)
-        pre_x = _project_all(x, w_ih) + b_ih
-        hh = _project_all(h_prev, w_hh) + b_hh
-        hh_n = hh[:, :, 2 * hidden:]
-        rz = ops.sigmoid(pre_x[:, :, :2 * hidden] + hh[:, :, :2 * hidden])
-        r, z = rz[:, :, :hidden], rz[:, :, hidden:]
-        n = ops.tanh(pre_x[:, :, 2 * hidden:] + r * hh_n)
+        pre_x = _project(x, w_ih, 3) + _by_gate_bias(b_ih, 3)
+        hh = _project(h_prev, w_hh, 3) + _by_gate_bias(b_hh, 3)
+        r, z = ops.sigmoid(pre_x[0] + hh[0]), ops.sigmoid(pre_x[1] + hh[1])
+        n = ops.tanh(pre_x[2] + r * hh[2])
         coef_n = (1 - z) * (1 - n * n)
-        coef = ops.concatenate([coef_n * hh_n * r * (1 - r), (h_prev - n) * z * (1 - z), coef_n * r],
-                               axis=-1)
-        return ops.concatenate([rz, n], axis=-1), coef, coef_n
+        coef = _stack_gates([coef_n * hh[2] * r * (1 - r), (h_prev - n) * z * (1 - z), coef_n * r])
+        return _stack_gates([r, z, n]), coef, coef_n
 
     def vjp(self, needs, grad, out, x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False, workspace=None):
-        length = x.shape[0]
-        hidden = w_hh.shape[0] // 3
+        length, batch, hidden = out.shape
         gates, coef, coef_n = self._saved(out, x, h0, w_ih, w_hh, b_ih, b_hh, reverse, workspace)
-        z = gates[:, :, hidden:2 * hidden]
+        z = gates[1]
+        w_hh_by_gate = _by_gate(w_hh, 3)                     # (3, H, H)
         raw = _is_raw(out)
-        batch = x.shape[1]
-        grads_h = _Gathered(length, batch, hidden, out.dtype, reverse, raw)
-        grads_hh = _Gathered(length, batch, 3 * hidden, out.dtype, reverse, raw)
+        grads_h = _Gathered(1, length, batch, hidden, out.dtype, reverse, raw)
+        grads_hh = _Gathered(3, length, batch, hidden, out.dtype, reverse, raw)
         carry = None
         for k, t in enumerate(_backward_steps(length, reverse)):
             grad_h = grad[t] if carry is None else grad[t] + carry
-            grad_hh = ops.concatenate([grad_h, grad_h, grad_h], axis=-1) * coef[t]
+            grad_hh = coef[:, t] * grad_h                    # d (W_hh h + b_hh), (3, batch, H)
             grads_h.put(t, grad_h)
             grads_hh.put(t, grad_hh)
             if k + 1 < length or needs[1]:
-                carry = grad_h * z[t] + ops.matmul(grad_hh, w_hh)
-        grad_hh = grads_hh.result()                         # d (W_hh h + b_hh), (seq*batch, 3H)
+                carry = grad_h * z[t] + ops.sum(ops.matmul(grad_hh, w_hh_by_gate), axis=0)
+        grad_hh = grads_hh.result()                          # (3, seq*batch, H)
         grad_x = grad_w_ih = grad_b_ih = None
         if needs[0] or needs[2] or needs[4]:
-            # d (W_ih x + b_ih): equal to grad_hh for r and z; for n it skips the factor r
-            grad_pre_x = ops.concatenate([grad_hh[:, :2 * hidden],
-                                          grads_h.result() * _flat(coef_n)], axis=-1)
+            # d (W_ih x + b_ih): equal to grad_hh for r and z; for n it lacks the factor r
+            grad_n = grads_h.result() * ops.reshape(coef_n, (1, length * batch, hidden))
+            grad_pre_x = ops.concatenate([grad_hh[:2], grad_n], axis=0)
             grad_x, grad_w_ih, grad_b_ih = _input_grads((needs[0], needs[2]), grad_pre_x, x, w_ih,
                                                         needs[4])
         grad_w_hh = _recurrent_weight_grad(grad_hh, out, h0, reverse) if needs[3] else None
-        grad_b_hh = ops.sum(grad_hh, axis=0) if needs[5] else None
+        grad_b_hh = ops.reshape(ops.sum(grad_hh, axis=1), (3 * hidden,)) if needs[5] else None
         grads_h.release()
         grads_hh.release()
-        if raw:  # the workspace's arrays are no longer referenced: recycle them
-            _POOL.give(gates.base, coef, coef_n)
+        if raw:  # nothing references the workspace any more: recycle it
+            _recycle(gates, coef, coef_n)
         return grad_x, carry if needs[1] else None, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh
 
     def jvp(self, tangents, out, x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False, workspace=None):
         tangent_x, tangent_h, tangent_w_ih, tangent_w_hh, tangent_b_ih, tangent_b_hh = tangents
         length = x.shape[0]
-        hidden = w_hh.shape[0] // 3
         gates, _, _ = self._saved(out, x, h0, w_ih, w_hh, b_ih, b_hh, reverse, None)
-        r, z, n = gates[:, :, :hidden], gates[:, :, hidden:2 * hidden], gates[:, :, 2 * hidden:]
+        r, z, n = gates[0], gates[1], gates[2]
         h_prev = _previous(out, h0, reverse)
-        hh_n = _project_all(h_prev, w_hh[2 * hidden:]) + b_hh[2 * hidden:]
-        slope_rz = gates[:, :, :2 * hidden] * (1 - gates[:, :, :2 * hidden])
-        slope_n = 1 - n * n
-        base_x = _tangent_projection(x, w_ih, tangent_x, tangent_w_ih, tangent_b_ih)
-        base_hh = _tangent_projection(h_prev, w_hh, None, tangent_w_hh, tangent_b_hh)
+        hh_n = _project(h_prev, w_hh, 3)[2] + _by_gate_bias(b_hh, 3)[2]
+        slope_r, slope_z, slope_n = r * (1 - r), z * (1 - z), 1 - n * n
+        base_x = _tangent_projection(x, w_ih, tangent_x, tangent_w_ih, tangent_b_ih, 3)
+        base_hh = _tangent_projection(h_prev, w_hh, None, tangent_w_hh, tangent_b_hh, 3)
+        w_hh_t = ops.swapaxes(_by_gate(w_hh, 3), 1, 2)      # (3, H, H)
         tangent_h = zeros_like_any(h0) if tangent_h is None else tangent_h
         results = [None] * length
         for t in _steps(length, reverse):
-            t_hh = base_hh[t] + ops.matmul(tangent_h, ops.transpose(w_hh))
-            t_rz = (base_x[t][:, :2 * hidden] + t_hh[:, :2 * hidden]) * slope_rz[t]
-            t_n = (base_x[t][:, 2 * hidden:] + t_rz[:, :hidden] * hh_n[t]
-                   + r[t] * t_hh[:, 2 * hidden:]) * slope_n[t]
-            tangent_h = t_n + t_rz[:, hidden:] * (h_prev[t] - n[t]) + z[t] * (tangent_h - t_n)
+            t_hh = ops.matmul(tangent_h, w_hh_t)
+            if base_hh is not None:
+                t_hh = t_hh + base_hh[:, t]
+            t_pre = t_hh if base_x is None else t_hh + base_x[:, t]
+            t_r, t_z = t_pre[0] * slope_r[t], t_pre[1] * slope_z[t]
+            t_pre_n = t_r * hh_n[t] + r[t] * t_hh[2]
+            if base_x is not None:
+                t_pre_n = t_pre_n + base_x[2, t]
+            t_n = t_pre_n * slope_n[t]
+            tangent_h = t_n + t_z * (h_prev[t] - n[t]) + z[t] * (tangent_h - t_n)
             results[t] = tangent_h
         return ops.stack(results, axis=0)
 
@@ -679,8 +790,11 @@ def _check_state(state, what, expected, axis_names, name):
     layout = "(" + ", ".join(axis_names) + ("," if len(axis_names) == 1 else "") + ")"
     message = f"{name}: expected {what} of shape {layout} = {expected}, got {shape}"
     if len(shape) != len(expected):
-        if shape == expected[1:]:
+        if shape == expected[1:] and expected[0] == 1:
             hint = f"add the leading {axis_names[0]} axis: {what}[None]"
+        elif shape == expected[1:]:
+            hint = (f"{what} must be {len(expected)}-D here: one state per layer and direction, "
+                    f"stacked on a leading axis of size {expected[0]}")
         elif shape[1:] == expected:
             hint = f"remove the leading axis of size {shape[0]}"
         else:
@@ -728,6 +842,11 @@ def _check_weights(mode, weights, num_layers, directions, name):
             if w is not None and tuple(w.shape) != want:
                 raise ValueError(f"{name}: weights[{k}] (layer {layer}, direction {k % directions}) "
                                  f"{label} has shape {tuple(w.shape)}, expected {want}")
+        dtype = normalised[0][0].dtype if normalised else w_ih.dtype
+        for label, w in zip(("w_ih", "w_hh", "b_ih", "b_hh", "w_hr"), group):
+            if w is not None and (w.dtype.kind != "f" or w.dtype != dtype):
+                raise TypeError(f"{name}: weights[{k}] {label} has dtype {w.dtype}; all weights "
+                                f"must share one floating dtype ({dtype})")
         normalised.append(group)
     return normalised
 
@@ -759,21 +878,21 @@ def _layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
     recorded = is_grad_enabled() and any(isinstance(a, Tensor) and a.requires_grad for a in args)
     out = apply(_SCANS[mode], *args, reverse=reverse,
                 workspace=_Workspace() if recorded else None)
-    length = x.shape[0]
-    last = slice(0, 1) if reverse else slice(length - 1, length)
+    length, batch = x.shape[0], x.shape[1]
+    last = 0 if reverse else length - 1
     if mode != "lstm":
-        return out, out[last], None
-    hs, cs = _unpack_lstm(out, length, x.shape[1], h0.shape[-1], w_hh.shape[0] // 4)
-    return hs, hs[last], cs[last]
+        return out, out[last:last + 1], None
+    proj, hidden = h0.shape[-1], w_hh.shape[0] // 4
+    hs = _unpack_lstm(out, length, batch, proj, hidden)[0]
+    # The last states straight from the flat output (a smaller gradient to scatter back than via hs).
+    h_at, c_at = last * batch * proj, length * batch * proj + last * batch * hidden
+    h_last = ops.reshape(out[h_at:h_at + batch * proj], (1, batch, proj))
+    c_last = ops.reshape(out[c_at:c_at + batch * hidden], (1, batch, hidden))
+    return hs, h_last, c_last
 
 
 # =========================================================================== sequences
 def _run(mode, input, hx, weights, num_layers, dropout, training, bidirectional, batch_first, name):
-    if not isinstance(num_layers, (int, np.integer)) or num_layers < 1:
-        raise ValueError(f"{mode}: num_layers must be a positive integer, got {num_layers!r}")
-    if not 0 <= dropout <= 1:
-        raise ValueError(f"{mode}: dropout must be a probability in [0, 1], got {dropout}")
-    directions = 2 if bidirectional else 1
     weights = [tuple(group) for group in weights]
     if name is None:
         if weights and len(weights[0]) >= 2:
@@ -781,6 +900,12 @@ def _run(mode, input, hx, weights, num_layers, dropout, training, bidirectional,
                                  np.shape(_as_tensor(weights[0][1]))[0] // _GATES[mode])
         else:
             name = mode
+    if isinstance(num_layers, bool) or not isinstance(num_layers, (int, np.integer)) \
+            or num_layers < 1:
+        raise ValueError(f"{name}: num_layers must be a positive integer, got {num_layers!r}")
+    if not 0 <= dropout <= 1:
+        raise ValueError(f"{name}: dropout must be a probability in [0, 1], got {dropout}")
+    directions = 2 if bidirectional else 1
     weights = _check_weights(mode, weights, num_layers, directions, name)
     w_ih0, w_hh0, _, _, w_hr0 = weights[0]
     dtype = w_ih0.dtype
@@ -802,8 +927,9 @@ def _run(mode, input, hx, weights, num_layers, dropout, training, bidirectional,
     h0 = c0 = None
     if hx is not None:
         if mode == "lstm":
-            if not isinstance(hx, (tuple, list)) or len(hx) != 2:
-                raise TypeError(f"{name}: hx must be a tuple (h0, c0), got {type(hx).__name__}")
+            if not isinstance(hx, (tuple, list)) or len(hx) != 2 or hx[0] is None or hx[1] is None:
+                raise TypeError(f"{name}: hx must be a tuple (h0, c0) of tensors, got "
+                                f"{type(hx).__name__}")
             h0, c0 = _as_tensor(hx[0]), _as_tensor(hx[1])
         else:
             h0 = _as_tensor(hx)
@@ -940,8 +1066,9 @@ def _cell(mode, input, hx, w_ih, w_hh, b_ih, b_hh, name):
     states = [None, None]
     if hx is not None:
         if mode == "lstm":
-            if not isinstance(hx, (tuple, list)) or len(hx) != 2:
-                raise TypeError(f"{name}: hx must be a tuple (h, c), got {type(hx).__name__}")
+            if not isinstance(hx, (tuple, list)) or len(hx) != 2 or hx[0] is None or hx[1] is None:
+                raise TypeError(f"{name}: hx must be a tuple (h, c) of tensors, got "
+                                f"{type(hx).__name__}")
             states = [_as_tensor(hx[0]), _as_tensor(hx[1])]
         else:
             states[0] = _as_tensor(hx)
