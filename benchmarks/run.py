@@ -88,9 +88,9 @@ def main():
         "## Training steps", "", step_table, "",
         "## Per-op overhead (W4)", "", overhead_text, "",
         "## Hessian-vector product (W5)", "", hvp_text, ""])
-    print(text)
     with open(args.output, "w") as f:
         f.write(text)
+    print(text)
 
 
 if __name__ == "__main__":

@@ -30,26 +30,41 @@ def apply_packed(prim, args, params):
         return prim.forward(*args, **params)
     if state.levels and _has_tangents(args):
         return _apply_with_tangents(prim, args, params)
-    record = False
-    arrays = []
-    for a in args:
+    if len(args) == 1:                  # the common unary case, without a loop
+        a = args[0]
         if isinstance(a, Tensor):
-            arrays.append(a.data)
-            if a.requires_grad:
-                record = True
+            arrays = (a.data,)
+            record = a.requires_grad
         else:
-            arrays.append(a)
+            arrays = args
+            record = False
+    else:
+        record = False
+        arrays = []
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a.data)
+                if a.requires_grad:
+                    record = True
+            else:
+                arrays.append(a)
     data = prim.forward(*arrays, **params)
     out = Tensor.__new__(Tensor)
     out.data = data if type(data) is np.ndarray else np.asarray(data)
     if record and state.grad_enabled and prim.differentiable:
         _record(prim, args, params, out, arrays)
-    if state.anomaly:
-        _check_forward(prim, out)
-    if state.observers:
-        for observer in state.observers:
-            observer.on_apply(prim, args, params, out)
+    if state.watch:                     # detect_anomaly or observers (explain, viz)
+        _watch(state, prim, args, params, out)
     return out
+
+
+def _watch(state, prim, args, params, out):
+    if state.anomaly:
+        if out.node is not None and out.node.primitive is prim:
+            out.node.site = user_site()
+        _check_forward(prim, out)
+    for observer in state.observers:
+        observer.on_apply(prim, args, params, out)
 
 
 _ALL_NEED = [(True,) * n for n in range(8)]
@@ -94,8 +109,6 @@ def _record(prim, args, params, out, arrays=None):
     node = Node(prim, params, args, parents, versions, arrays, needs)
     if prim.needs_output:
         node.out_data = out.data
-    if STATE.anomaly:
-        node.site = user_site()
     out.node = node
     out.requires_grad = True
 

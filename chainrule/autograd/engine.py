@@ -250,8 +250,11 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
                         buffers[p] = g if old is None else add_into(old, g)
                     else:
                         accumulate_leaf(p, g)
-                if not retain_graph:
-                    node.release()
+                if not retain_graph:       # node.release(), inlined (hot loop)
+                    node.inputs = node.arrays = node.out_data = node.out_tangents = None
+                    node.freed = True
+                    if prim.keeps_state:
+                        prim.release(node.params)
             # (grad is None: nothing flowed here, e.g. only through integer paths)
             for p in below[node]:
                 left = deps[p] - 1

@@ -24,6 +24,7 @@ class _State(threading.local):
         self.raw = False
         self.levels = 0
         self.anomaly = False
+        self.watch = False        # anomaly or observers: the dispatcher's one check for both
         self.observers = []
         self.backward_node = None
         self.transforms = 0
@@ -130,10 +131,12 @@ class detect_anomaly:
     def __enter__(self):
         self._prev = STATE.anomaly
         STATE.anomaly = self.check_nan
+        refresh_watch()
         return self
 
     def __exit__(self, *exc):
         STATE.anomaly = self._prev
+        refresh_watch()
         return False
 
     def __call__(self, fn):
@@ -146,3 +149,23 @@ class detect_anomaly:
 
 def is_anomaly_enabled():
     return STATE.anomaly
+
+
+def refresh_watch():
+    """Recompute STATE.watch after anomaly mode or the observer list changed."""
+    STATE.watch = bool(STATE.anomaly or STATE.observers)
+
+
+def add_observer(observer):
+    """Tell ``observer`` about every apply (``on_apply``) and backward step (``on_backward``)."""
+    STATE.observers.append(observer)
+    refresh_watch()
+
+
+def remove_observer(observer):
+    observers = STATE.observers
+    for i in range(len(observers) - 1, -1, -1):
+        if observers[i] is observer:
+            del observers[i]
+            break
+    refresh_watch()

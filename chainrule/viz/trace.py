@@ -8,7 +8,7 @@ scalar output and records both passes -- the raw material of ``cr.explain``.
 """
 import numpy as np
 
-from ..autograd.modes import STATE
+from ..autograd.modes import add_observer, remove_observer
 from .arguments import bind_arguments, call_recording_locals, make_leaves, parameter_names, rebind
 from .graph import ComputationGraph, Op, Value, constant_value, leaf_kind, snapshot
 
@@ -167,15 +167,11 @@ class Trace:
         if self._active:
             raise RuntimeError("cr.viz.record: this trace is already recording")
         self._active = True
-        STATE.observers.append(self)
+        add_observer(self)
         return self
 
     def __exit__(self, *exc):
-        observers = STATE.observers
-        for i in range(len(observers) - 1, -1, -1):
-            if observers[i] is self:
-                del observers[i]
-                break
+        remove_observer(self)
         self._active = False
         return False
 
