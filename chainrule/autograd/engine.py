@@ -169,6 +169,11 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
         if len(parents) == 1:
             p = parents[0]
             parent_nodes = (p,) if type(p) is Node and p in order else ()
+        elif len(parents) == 2:
+            a, b = parents
+            a_in = type(a) is Node and a in order
+            b_in = type(b) is Node and b in order and b is not a
+            parent_nodes = (a, b) if a_in and b_in else (a,) if a_in else (b,) if b_in else ()
         else:
             parent_nodes = tuple(dict.fromkeys([p for p in parents
                                                 if type(p) is Node and p in order]))
@@ -251,7 +256,9 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
                     else:
                         accumulate_leaf(p, g)
                 if not retain_graph:       # node.release(), inlined (hot loop)
-                    node.inputs = node.arrays = node.out_data = node.out_tangents = None
+                    node.inputs = node.arrays = None
+                    if prim.needs_output or node.out_tangents is not None:
+                        node.out_data = node.out_tangents = None
                     node.freed = True
                     if prim.keeps_state:
                         prim.release(node.params)
