@@ -46,6 +46,10 @@ def measure(fns, repeats=30, warmup=3, inner=1):
 # the other's for the 2 cores (min and median then differ by 30x). So each library lives in
 # its own worker process; the parent asks them in turn (interleaved rounds, one active at a
 # time) and collects the times: the same run, interleaved, without the thread fight.
+# Between batches the parent waits SETTLE seconds: OpenBLAS's idle workers busy-wait for
+# about 0.1 s after a call (THREAD_TIMEOUT), which would otherwise slow whichever library
+# runs next.
+SETTLE = 0.3
 
 def _worker(conn, module, factory, args, threads, path):
     import importlib
@@ -96,6 +100,7 @@ def measure_isolated(groups, threads, repeats=30, warmup=3, rounds=5):
             for name in names:
                 conn.send((name, warmup))
                 conn.recv()
+                time.sleep(SETTLE)
         times = {name: [] for _, _, names in workers.values() for name in names}
         per_round = max(1, repeats // rounds)
         for _ in range(rounds):
@@ -103,6 +108,7 @@ def measure_isolated(groups, threads, repeats=30, warmup=3, rounds=5):
                 for name in names:
                     conn.send((name, per_round))
                     times[name].extend(conn.recv())
+                    time.sleep(SETTLE)
     finally:
         for proc, conn, _ in workers.values():
             try:
