@@ -145,7 +145,6 @@ class _FunctionPrimitive(Primitive):
         return grads
 
     def jvp(self, tangents, out, *inputs, ctx, n_outputs_box):
-        Tensor = dispatch._Tensor
         layout = n_outputs_box[0]
         if hasattr(self.cls, "jvp") and self.cls.jvp is not Function.jvp:
             filled = [t if t is not None else _zeros_like(x) for t, x in zip(tangents, inputs)]

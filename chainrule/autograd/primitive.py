@@ -6,7 +6,7 @@ the engine records nothing they run directly on ndarrays.
 """
 import numpy as np
 
-from .dispatch import apply, apply_packed
+from .dispatch import apply_packed
 from .modes import STATE
 
 __all__ = ["Primitive", "unary", "binary", "linear", "nondifferentiable", "make_op"]

@@ -14,7 +14,7 @@ import numpy as np
 from ..random import generator as _default_generator
 from ..tensor import Tensor
 
-__all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
+__all__ = ["default_linear_init_", "calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
            "zeros_", "eye_", "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
            "kaiming_normal_", "orthogonal_", "sparse_"]
 
@@ -251,3 +251,14 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     for c in range(cols):
         values[rng.permutation(rows)[:num_zeros], c] = 0
     return _write(tensor, values)
+
+
+def default_linear_init_(weight, bias=None):
+    """PyTorch's default for Linear and convolutions: kaiming_uniform_(weight, a=sqrt(5)),
+    bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)). In place; returns ``weight``."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = _calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        uniform_(bias, -bound, bound)
+    return weight

@@ -6,10 +6,10 @@ accumulate their gradients.
 """
 import numpy as np
 
-from ..autograd.dispatch import _Tensor, apply
+from ..autograd.dispatch import apply
 from ..autograd import dispatch
 from ..autograd.primitive import Primitive
-from ._util import data_of, shape_of
+from ._util import shape_of
 
 
 def unwrap_index(key):

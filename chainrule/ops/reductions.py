@@ -8,7 +8,7 @@ import builtins
 import numpy as np
 
 from ..autograd.dispatch import apply
-from ..autograd.primitive import Primitive, make_op
+from ..autograd.primitive import Primitive
 from ._named import linear, weak_result
 from ._util import axis_error, data_of, normalize_axes, shape_of
 from .elementwise import divide, exp, log, multiply, sqrt, where

@@ -7,7 +7,7 @@ import builtins
 import numpy as np
 
 from ..autograd.dispatch import apply
-from ..autograd.primitive import Primitive, make_op
+from ..autograd.primitive import Primitive
 from ..autograd.primitive import linear as _strict_linear
 from ._named import linear, nondifferentiable
 from ._util import axis_error, data_of, dtype_of, normalize_axes, shape_of

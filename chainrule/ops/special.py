@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from ..autograd.primitive import Primitive, make_op
+from ..autograd.primitive import Primitive
 from ._named import binary, unary
 from ._util import data_of, normalize_axes
 from .elementwise import exp, multiply, negative, where

@@ -11,7 +11,6 @@ move between the two by name:
 Initialisation is PyTorch's: ``kaiming_uniform_(weight, a=sqrt(5))`` (that is
 U(-1/sqrt(fan_in), 1/sqrt(fan_in))) and the bias from the same range.
 """
-import math
 
 import numpy as np
 
@@ -95,11 +94,7 @@ class _ConvNd(Module):
 
     def reset_parameters(self):
         """PyTorch's default: kaiming_uniform_(weight, a=sqrt(5)); bias U(+-1/sqrt(fan_in))."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init.default_linear_init_(self.weight, self.bias)
 
     def _name(self):
         return (f"{type(self).__name__}({self.in_channels}, {self.out_channels}, "

@@ -59,11 +59,7 @@ class Linear(Module):
 
     def reset_parameters(self):
         """PyTorch's default: kaiming_uniform_(weight, a=sqrt(5)); bias U(+-1/sqrt(fan_in))."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init.default_linear_init_(self.weight, self.bias)
 
     def forward(self, input):
         shape = np.shape(data_of(input))
