@@ -150,3 +150,29 @@ def test_no_float_inputs_or_outputs_is_an_error():
         cr.gradcheck(lambda v: v * 2, (cr.tensor([1, 2]),))
     with pytest.raises(ValueError, match="no floating-point Tensor"):
         cr.gradcheck(lambda v: v > 0, (X,))
+
+
+def test_gradcheck_warns_when_forward_mode_is_not_supported():
+    import warnings
+
+    import numpy as np
+
+    from chainrule.autograd.dispatch import apply
+    from chainrule.autograd.primitive import Primitive
+
+    class ReverseOnly(Primitive):
+        name = "reverse_only_square"
+
+        def forward(self, x):
+            return x * x
+
+        def vjp(self, needs, grad, out, x):
+            return (2 * grad * x,)
+
+    prim = ReverseOnly()
+    x = np.array([0.3, -1.2])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert cr.gradcheck(lambda t: apply(prim, t), (x,))
+    assert any("forward mode not checked" in str(w.message) and "reverse_only_square" in str(w.message)
+               for w in caught)
