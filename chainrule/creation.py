@@ -10,9 +10,12 @@ __all__ = ["tensor", "as_tensor", "zeros", "ones", "full", "empty", "zeros_like"
            "from_numpy", "rand_like", "randn_like", "identity_matrix"]
 
 
-def tensor(data, dtype=None, requires_grad=False):
-    """A new Tensor holding a copy of ``data`` (floats -> default dtype, ints -> int64)."""
-    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+def tensor(data, dtype=None, requires_grad=False, name=None):
+    """A new Tensor holding a copy of ``data`` (floats -> default dtype, ints -> int64).
+
+    ``name`` labels the tensor in ``cr.explain`` tables and ``cr.viz`` pictures.
+    """
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad, name=name)
 
 
 def as_tensor(data, dtype=None):

@@ -436,3 +436,11 @@ def test_repr():
     x = cr.tensor([1.0], requires_grad=True)
     assert repr(x * 2) == "tensor([2.], grad_fn=<multiply>)"
     assert repr(cr.tensor([[1.0, 2.0], [3.0, 4.0]])) == "tensor([[1., 2.],\n        [3., 4.]])"
+
+
+def test_tensor_name_is_shown_in_pictures():
+    import chainrule.viz as viz
+    x = cr.tensor(2.0, requires_grad=True, name="weight")
+    y = x * 3
+    assert x.name == "weight"
+    assert "weight" in viz.to_dot(y)
