@@ -174,15 +174,8 @@ class ComputationGraph:
         out.grad = _grad_of(y)
         if y.node is None:
             return cls([], [out])
-        seen = {y.node: None}
-        stack = [y.node]
-        while stack:
-            node = stack.pop()
-            for p in node.parents:
-                if type(p) is Node and p not in seen:
-                    seen[p] = None
-                    stack.append(p)
-        nodes = sorted(seen, key=lambda n: n.seq)
+        from ..autograd.engine import _discover
+        nodes = sorted(_discover([y.node]), key=lambda n: n.seq)
         tensors = {y.node: y}  # Node -> the Tensor it produced, where still reachable
         for node in nodes:
             if node.inputs is None:

@@ -231,11 +231,9 @@ def _window_sum_transpose(grad, **geometry):
 # --------------------------------------------------------------------------- input handling
 def _prepare(input, nd, op):
     """(x as a batched tensor, whether the input was batched)."""
+    from .conv import _check_float
+    _check_float(input, "input", op)
     data = data_of(input)
-    if not isinstance(data, np.ndarray):
-        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
-    if data.dtype.kind != "f":
-        raise TypeError(f"{op}: input must be a floating-point tensor, got dtype {data.dtype}")
     if data.ndim not in (nd + 1, nd + 2):
         raise ValueError(f"{op}: expected a {nd + 2}-D input {_LAYOUT[nd]} or an unbatched "
                          f"{nd + 1}-D input (C, {_SPATIAL[nd]}), got shape {data.shape}")
