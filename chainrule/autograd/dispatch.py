@@ -7,7 +7,7 @@ per-op overhead is a feature we measure.
 """
 import numpy as np
 
-from .modes import STATE
+from .modes import PLAIN, RAW, RECORD, STATE
 from .node import Node
 
 _Tensor = None  # set by chainrule.tensor at import (the Tensor class)
@@ -21,23 +21,38 @@ def apply(prim, *args, **params):
 def apply_packed(prim, args, params):
     """``apply`` with the arguments as a tuple and the params as a dict (no re-packing)."""
     state = STATE
+    mode = state.mode
     Tensor = _Tensor
-    if state.raw:  # inside a no-record backward: ndarrays in, ndarrays out
-        for a in args:
-            if isinstance(a, Tensor):
-                return prim.forward(*[a.data if isinstance(a, Tensor) else a for a in args],
-                                    **params)
-        return prim.forward(*args, **params)
-    if state.levels and _has_tangents(args):
-        return _apply_with_tangents(prim, args, params)
-    if len(args) == 1:                  # the common unary case, without a loop
+    if mode < PLAIN:
+        if mode == RAW:  # inside a no-record backward: ndarrays in, ndarrays out
+            for a in args:
+                if isinstance(a, Tensor):
+                    args = [a.data if isinstance(a, Tensor) else a for a in args]
+                    break
+            return prim.forward(*args, **params) if params else prim.forward(*args)
+        return _apply_general(state, prim, args, params)
+    n = len(args)
+    if n == 1:                          # the common unary case, without a loop
         a = args[0]
-        if isinstance(a, Tensor):
+        if type(a) is Tensor:
+            arrays = (a.data,)
+            record = a.requires_grad
+        elif isinstance(a, Tensor):
             arrays = (a.data,)
             record = a.requires_grad
         else:
             arrays = args
             record = False
+    elif n == 2:
+        a, b = args
+        record = False
+        if isinstance(a, Tensor):
+            record = a.requires_grad
+            a = a.data
+        if isinstance(b, Tensor):
+            record = record or b.requires_grad
+            b = b.data
+        arrays = (a, b)
     else:
         record = False
         arrays = []
@@ -48,6 +63,28 @@ def apply_packed(prim, args, params):
                     record = True
             else:
                 arrays.append(a)
+    data = prim.forward(*arrays, **params) if params else prim.forward(*arrays)
+    out = Tensor.__new__(Tensor)
+    out.data = data if type(data) is np.ndarray else np.asarray(data)
+    if record and mode == RECORD and prim.differentiable:
+        _record(prim, args, params, out, arrays)
+    return out
+
+
+def _apply_general(state, prim, args, params):
+    """The path with forward-mode tangents, anomaly checks or observers active."""
+    if state.levels and _has_tangents(args):
+        return _apply_with_tangents(prim, args, params)
+    Tensor = _Tensor
+    record = False
+    arrays = []
+    for a in args:
+        if isinstance(a, Tensor):
+            arrays.append(a.data)
+            if a.requires_grad:
+                record = True
+        else:
+            arrays.append(a)
     data = prim.forward(*arrays, **params)
     out = Tensor.__new__(Tensor)
     out.data = data if type(data) is np.ndarray else np.asarray(data)
@@ -196,3 +233,98 @@ def _check_forward(prim, out):
         raise FloatingPointError(
             f"detect_anomaly: {prim.name} returned NaN in its output (shape {data.shape}), "
             f"created at {user_site()}")
+
+
+# ---------------------------------------------------------------------------------------
+# Fast paths for elementwise primitives. ``apply_packed`` is general; these are the same
+# steps inlined for one and two positional inputs and no params, the overwhelmingly common
+# call (``cr.sin(x)``, ``x * y``). Anything else -- params, Tensor subclasses, tangents,
+# anomaly checks, observers -- takes ``apply_packed``. Per-op overhead is measured in
+# benchmarks/overhead.py.
+
+_ONE_NEED = (True,)
+
+
+def unary_op(prim):
+    """The public function of a one-input primitive, with the fast path inlined."""
+    forward = prim.forward
+    keep_input = prim.needs_inputs
+    keep_output = prim.needs_output
+    differentiable = prim.differentiable
+    ndarray = np.ndarray
+
+    def op(x, **params):
+        mode = STATE.mode
+        if not params:
+            if type(x) is _Tensor:
+                if mode >= PLAIN:
+                    xd = x.data
+                    data = forward(xd)
+                    Tensor = _Tensor
+                    out = Tensor.__new__(Tensor)
+                    out.data = data if type(data) is ndarray else np.asarray(data)
+                    if mode == RECORD and x.requires_grad and differentiable:
+                        node = Node(prim, params, (x,), (x.node or x,),
+                                    (x._version,) if keep_input else None, (xd,), _ONE_NEED)
+                        if keep_output:
+                            node.out_data = out.data
+                        out.node = node
+                        out.requires_grad = True
+                    return out
+            elif mode == RAW and type(x) is ndarray:
+                return forward(x)
+        return apply_packed(prim, (x,), params)
+    return op
+
+
+def binary_op(prim):
+    """The public function of a two-input primitive, with the fast path inlined."""
+    forward = prim.forward
+    keep_inputs = prim.needs_inputs
+    keep_output = prim.needs_output
+    differentiable = prim.differentiable
+    ndarray = np.ndarray
+
+    def op(x, y, **params):
+        mode = STATE.mode
+        if not params:
+            if mode >= PLAIN:
+                Tensor = _Tensor
+                tx = type(x) is Tensor
+                ty = type(y) is Tensor
+                if tx or ty:
+                    if tx:
+                        xd = x.data
+                        rx = x.requires_grad
+                    elif isinstance(x, Tensor):
+                        return apply_packed(prim, (x, y), params)
+                    else:
+                        xd = x
+                        rx = False
+                    if ty:
+                        yd = y.data
+                        ry = y.requires_grad
+                    elif isinstance(y, Tensor):
+                        return apply_packed(prim, (x, y), params)
+                    else:
+                        yd = y
+                        ry = False
+                    data = forward(xd, yd)
+                    out = Tensor.__new__(Tensor)
+                    out.data = data if type(data) is ndarray else np.asarray(data)
+                    if (rx or ry) and mode == RECORD and differentiable:
+                        px = (x.node or x) if rx else None
+                        py = (y.node or y) if ry else None
+                        node = Node(prim, params, (x, y), (px, py),
+                                    (x._version if tx else None, y._version if ty else None)
+                                    if keep_inputs else None, (xd, yd), (rx, ry))
+                        if keep_output:
+                            node.out_data = out.data
+                        out.node = node
+                        out.requires_grad = True
+                    return out
+            elif mode == RAW and type(x) is ndarray:
+                if type(y) is not _Tensor:
+                    return forward(x, y)
+        return apply_packed(prim, (x, y), params)
+    return op

@@ -6,6 +6,13 @@ __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "det
            "is_anomaly_enabled"]
 
 
+# STATE.mode: what the dispatcher must do, as one number read once per op.
+RAW = 0      # inside a no-record backward: rules run on ndarrays
+SLOW = 1     # forward-mode tangents, anomaly checks or observers are active: the general path
+PLAIN = 2    # grad mode off: compute, record nothing
+RECORD = 3   # grad mode on: record a node when an input requires grad
+
+
 class _State(threading.local):
     """Everything the dispatcher and the engine read on every call, in one place.
 
@@ -14,20 +21,49 @@ class _State(threading.local):
                   directly on ndarrays (no Tensor wrapping, no nodes)
     levels        number of forward-mode levels currently open (0: no tangents anywhere)
     anomaly       detect_anomaly is on
+    watch         anomaly or observers: the dispatcher's one check for both
     observers     objects told about every apply and every backward step (explain, viz)
     backward_node the node whose rules are running (set only under detect_anomaly)
     transforms    number of function transforms (grad, jvp, ...) currently running
+    mode          RAW, SLOW, PLAIN or RECORD, derived from the above: setting
+                  grad_enabled, raw, levels or watch updates it
     """
 
     def __init__(self):
-        self.grad_enabled = True
-        self.raw = False
-        self.levels = 0
+        self._grad_enabled = True
+        self._raw = False
+        self._levels = 0
+        self._watch = False
+        self.mode = RECORD
         self.anomaly = False
-        self.watch = False        # anomaly or observers: the dispatcher's one check for both
         self.observers = []
         self.backward_node = None
         self.transforms = 0
+
+    def _sync(self):
+        if self._raw:
+            self.mode = RAW
+        elif self._levels or self._watch:
+            self.mode = SLOW
+        else:
+            self.mode = RECORD if self._grad_enabled else PLAIN
+
+    def _field(name):  # noqa: N805 (a helper run at class creation)
+        private = "_" + name
+
+        def get(self):
+            return getattr(self, private)
+
+        def set(self, value):
+            setattr(self, private, value)
+            self._sync()
+        return property(get, set)
+
+    grad_enabled = _field("grad_enabled")
+    raw = _field("raw")
+    levels = _field("levels")
+    watch = _field("watch")
+    del _field
 
 
 STATE = _State()

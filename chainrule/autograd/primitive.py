@@ -6,7 +6,7 @@ the engine records nothing they run directly on ndarrays.
 """
 import numpy as np
 
-from .dispatch import apply_packed
+from .dispatch import apply_packed, binary_op, unary_op
 from .modes import STATE
 
 __all__ = ["Primitive", "unary", "binary", "linear", "nondifferentiable", "make_op"]
@@ -48,10 +48,18 @@ class Primitive:
         return f"<primitive {self.name}>"
 
 
-def make_op(prim, doc=None):
-    """The public function for a primitive: positional inputs, keyword params."""
-    def op(*args, **params):
-        return apply_packed(prim, args, params)
+def make_op(prim, doc=None, arity=None):
+    """The public function for a primitive: positional inputs, keyword params.
+
+    ``arity`` 1 or 2 builds the dispatcher's inlined fast path for that many inputs.
+    """
+    if arity == 1:
+        op = unary_op(prim)
+    elif arity == 2:
+        op = binary_op(prim)
+    else:
+        def op(*args, **params):
+            return apply_packed(prim, args, params)
     op.__name__ = op.__qualname__ = prim.name
     op.primitive = prim
     op.__doc__ = doc
@@ -105,7 +113,7 @@ def unary(name, fn, derivative, uses=("x", "out"), doc=None):
     Both rules come from the one formula: vjp = grad * derivative, jvp = tangent * derivative.
     ``uses`` names what the derivative reads ("x", "out"), so only that is kept.
     """
-    return make_op(_Unary(name, fn, derivative, uses), doc)
+    return make_op(_Unary(name, fn, derivative, uses), doc, arity=1)
 
 
 class _Binary(Primitive):
@@ -144,7 +152,7 @@ def binary(name, fn, d_dx, d_dy, uses=("x", "y", "out"), doc=None):
 
     The engine sums each gradient back to its input's shape (unbroadcast).
     """
-    return make_op(_Binary(name, fn, d_dx, d_dy, uses), doc)
+    return make_op(_Binary(name, fn, d_dx, d_dy, uses), doc, arity=2)
 
 
 class _Linear(Primitive):

@@ -113,12 +113,12 @@ def linear(name, fn, transpose, nargs=1, doc=None):
 
 def unary(name, fn, derivative, uses=("x", "out"), doc=None):
     """``chainrule.autograd.primitive.unary`` whose errors name the op."""
-    return make_op(_NamedUnary(name, fn, derivative, uses), doc)
+    return make_op(_NamedUnary(name, fn, derivative, uses), doc, arity=1)
 
 
 def binary(name, fn, d_dx, d_dy, uses=("x", "y", "out"), doc=None):
     """``chainrule.autograd.primitive.binary`` whose errors name the op."""
-    return make_op(_NamedBinary(name, fn, d_dx, d_dy, uses), doc)
+    return make_op(_NamedBinary(name, fn, d_dx, d_dy, uses), doc, arity=2)
 
 
 def nondifferentiable(name, fn, doc=None):
