@@ -243,11 +243,22 @@ def _check_forward(prim, out):
 # benchmarks/overhead.py.
 
 _ONE_NEED = (True,)
+_F64 = np.dtype(np.float64)
+_weak_float = None  # set by primitive.py: float64 results of weak (Python-number) inputs -> default dtype
+
+# Forward methods that are exactly "the NumPy function, then weak-float typing": for
+# primitives with one of these, the fast path calls the NumPy function itself.
+DIRECT_FORWARDS = set()
+
+
+def _direct_fn(prim):
+    return prim.fn if type(prim).forward in DIRECT_FORWARDS else None
 
 
 def unary_op(prim):
     """The public function of a one-input primitive, with the fast path inlined."""
     forward = prim.forward
+    fn = _direct_fn(prim)
     keep_input = prim.needs_inputs
     keep_output = prim.needs_output
     differentiable = prim.differentiable
@@ -259,10 +270,22 @@ def unary_op(prim):
             if type(x) is _Tensor:
                 if mode >= PLAIN:
                     xd = x.data
-                    data = forward(xd)
+                    if fn is None:
+                        data = forward(xd)
+                        if type(data) is not ndarray:
+                            data = np.asarray(data)
+                    else:
+                        try:
+                            data = fn(xd)
+                        except Exception:
+                            data = forward(xd)   # raises the error that names the op
+                        if type(data) is not ndarray:
+                            data = np.asarray(data)
+                        if data.dtype is not xd.dtype:
+                            data = _weak_float(data, (xd,))
                     Tensor = _Tensor
                     out = Tensor.__new__(Tensor)
-                    out.data = data if type(data) is ndarray else np.asarray(data)
+                    out.data = data
                     if mode == RECORD and x.requires_grad and differentiable:
                         node = Node(prim, params, (x,), (x.node or x,),
                                     (x._version,) if keep_input else None, (xd,), _ONE_NEED)
@@ -272,6 +295,13 @@ def unary_op(prim):
                         out.requires_grad = True
                     return out
             elif mode == RAW and type(x) is ndarray:
+                if fn is not None:
+                    try:
+                        data = fn(x)
+                    except Exception:
+                        return forward(x)
+                    if data.dtype is x.dtype:
+                        return data
                 return forward(x)
         return apply_packed(prim, (x,), params)
     return op
@@ -280,6 +310,7 @@ def unary_op(prim):
 def binary_op(prim):
     """The public function of a two-input primitive, with the fast path inlined."""
     forward = prim.forward
+    fn = _direct_fn(prim)
     keep_inputs = prim.needs_inputs
     keep_output = prim.needs_output
     differentiable = prim.differentiable
@@ -309,9 +340,21 @@ def binary_op(prim):
                     else:
                         yd = y
                         ry = False
-                    data = forward(xd, yd)
+                    if fn is None:
+                        data = forward(xd, yd)
+                        if type(data) is not ndarray:
+                            data = np.asarray(data)
+                    else:
+                        try:
+                            data = fn(xd, yd)
+                        except Exception:
+                            data = forward(xd, yd)   # raises the error that names the op
+                        if type(data) is not ndarray:
+                            data = np.asarray(data)
+                        if data.dtype is _F64:
+                            data = _weak_float(data, (xd, yd))
                     out = Tensor.__new__(Tensor)
-                    out.data = data if type(data) is ndarray else np.asarray(data)
+                    out.data = data
                     if (rx or ry) and mode == RECORD and differentiable:
                         px = (x.node or x) if rx else None
                         py = (y.node or y) if ry else None
@@ -325,6 +368,13 @@ def binary_op(prim):
                     return out
             elif mode == RAW and type(x) is ndarray:
                 if type(y) is not _Tensor:
+                    if fn is not None:
+                        try:
+                            data = fn(x, y)
+                        except Exception:
+                            return forward(x, y)
+                        if data.dtype is not _F64:
+                            return data
                     return forward(x, y)
         return apply_packed(prim, (x, y), params)
     return op

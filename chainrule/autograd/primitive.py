@@ -6,6 +6,7 @@ the engine records nothing they run directly on ndarrays.
 """
 import numpy as np
 
+from . import dispatch as _dispatch
 from .dispatch import apply_packed, binary_op, unary_op
 from .modes import STATE
 
@@ -86,6 +87,9 @@ def _weak_float(out, arrays):
     return out
 
 
+_dispatch._weak_float = _weak_float
+
+
 class _Unary(Primitive):
     def __init__(self, name, fn, derivative, uses):
         self.name = name
@@ -105,6 +109,9 @@ class _Unary(Primitive):
 
     def jvp(self, tangents, out, x, **params):
         return tangents[0] * self.derivative(x, out, **params)
+
+
+_dispatch.DIRECT_FORWARDS.add(_Unary.forward)
 
 
 def unary(name, fn, derivative, uses=("x", "out"), doc=None):
@@ -145,6 +152,9 @@ class _Binary(Primitive):
             term = tangent_y * self.d_dy(x, y, out, **params)
             result = term if result is None else result + term
         return result
+
+
+_dispatch.DIRECT_FORWARDS.add(_Binary.forward)
 
 
 def binary(name, fn, d_dx, d_dy, uses=("x", "y", "out"), doc=None):

@@ -12,6 +12,7 @@ Python numbers computes in the default float dtype (``cr.negative(1.5)`` is floa
 """
 import numpy as np
 
+from ..autograd.dispatch import DIRECT_FORWARDS
 from ..autograd.primitive import _Binary, _Linear, _NonDifferentiable, _Unary, _weak_float, make_op
 
 _F64 = np.dtype(np.float64)
@@ -79,6 +80,10 @@ class _NamedBinary(_Binary):
         if out.dtype is _F64:
             out = weak_result(out, (x, y))
         return out
+
+
+DIRECT_FORWARDS.add(_NamedUnary.forward)
+DIRECT_FORWARDS.add(_NamedBinary.forward)
 
 
 class _NamedNonDifferentiable(_NonDifferentiable):
