@@ -57,11 +57,8 @@ def _worker(conn, module, factory, args, threads, path):
     set_threads(threads)
     _sys.path.insert(0, path)
     fns = getattr(importlib.import_module(module), factory)(*args)
-    try:
-        import torch
-        torch.set_num_threads(threads)
-    except ImportError:
-        pass
+    if "torch" in _sys.modules:     # only where the factory used it: keep other workers torch-free
+        _sys.modules["torch"].set_num_threads(threads)
     conn.send(sorted(fns))
     while True:
         msg = conn.recv()
