@@ -158,29 +158,23 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
             buffers[root.node] = grad
             start.append(root.node)
 
-    # Discover the graph (iteratively) and count, for each node, the consumers that feed it.
-    order = _discover(start)
-    if inputs is not None:
-        order = _prune(order, capture_nodes, target_leaves)
-    deps = {}
-    below = {}          # node -> its distinct parent nodes inside ``order``
-    for node in order:
-        parents = node.parents
-        if len(parents) == 1:
-            p = parents[0]
-            parent_nodes = (p,) if type(p) is Node and p in order else ()
-        elif len(parents) == 2:
-            a, b = parents
-            a_in = type(a) is Node and a in order
-            b_in = type(b) is Node and b in order and b is not a
-            parent_nodes = (a, b) if a_in and b_in else (a,) if a_in else (b,) if b_in else ()
-        else:
-            parent_nodes = tuple(dict.fromkeys([p for p in parents
-                                                if type(p) is Node and p in order]))
-        below[node] = parent_nodes
-        for p in parent_nodes:
-            deps[p] = deps.get(p, 0) + 1
-    ready = [n for n in start if deps.get(n, 0) == 0 and n in order]
+    # Discover the graph (iteratively) and count, for each node, the edges from consumers
+    # that feed it: a node runs once all of them have delivered.
+    if inputs is None:
+        deps = _count_consumers(start)
+        below = None    # every parent node takes part: walk node.parents directly
+    else:
+        order = _prune(_discover(start), capture_nodes, target_leaves)
+        deps = {}
+        below = {}      # node -> its parent nodes inside ``order`` (one entry per edge)
+        for node in order:
+            parent_nodes = tuple([p for p in node.parents if type(p) is Node and p in order])
+            below[node] = parent_nodes
+            for p in parent_nodes:
+                deps[p] = deps.get(p, 0) + 1
+        for node in start:
+            deps.setdefault(node, 0)
+    ready = [n for n in start if deps.get(n) == 0 and (below is None or n in below)]
 
     observers = STATE.observers
     anomaly = STATE.anomaly
@@ -207,9 +201,13 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
                 prim = node.primitive
                 versions = node.versions
                 if versions is not None:
-                    for x, version in zip(node.inputs, versions):
-                        if version is not None and x._version != version:
+                    if len(versions) == 1:   # (a single recorded input is a Tensor)
+                        if node.inputs[0]._version != versions[0]:
                             _check_versions(node)
+                    else:
+                        for x, version in zip(node.inputs, versions):
+                            if version is not None and x._version != version:
+                                _check_versions(node)
                 if node.out_modified is not None:
                     _check_versions(node)
                 parents = node.parents
@@ -231,7 +229,12 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
                     args = node.inputs
                 if anomaly:
                     STATE.backward_node = node  # names the node if a rule's own op yields NaN
-                grads = prim.vjp(needs, grad, out, *args, **node.params) if True in needs else ()
+                if True in needs:
+                    params = node.params
+                    grads = (prim.vjp(needs, grad, out, *args, **params) if params
+                             else prim.vjp(needs, grad, out, *args))
+                else:
+                    grads = ()
                 if observers:
                     for observer in observers:
                         observer.on_backward(node, grad, grads)
@@ -263,11 +266,12 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
                     if prim.keeps_state:
                         prim.release(node.params)
             # (grad is None: nothing flowed here, e.g. only through integer paths)
-            for p in below[node]:
-                left = deps[p] - 1
-                deps[p] = left
-                if left == 0:
-                    ready.append(p)
+            for p in (node.parents if below is None else below[node]):
+                if type(p) is Node:
+                    left = deps[p] - 1
+                    deps[p] = left
+                    if left == 0:
+                        ready.append(p)
     finally:
         STATE.raw, STATE.grad_enabled = prev_raw, prev_enabled
         STATE.backward_node = None
@@ -341,6 +345,23 @@ def _run_hooks(hooks, grad, raw):
     finally:
         STATE.raw = prev_raw
     return value.data if raw else value
+
+
+def _count_consumers(start):
+    """{node: number of graph edges from its consumers} for every node reachable from ``start``."""
+    deps = dict.fromkeys(start, 0)
+    stack = list(deps)
+    while stack:
+        node = stack.pop()
+        for p in node.parents:
+            if type(p) is Node:
+                count = deps.get(p)
+                if count is None:
+                    deps[p] = 1
+                    stack.append(p)
+                else:
+                    deps[p] = count + 1
+    return deps
 
 
 def _discover(start):

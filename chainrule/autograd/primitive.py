@@ -105,7 +105,9 @@ class _Unary(Primitive):
         return out
 
     def vjp(self, needs, grad, out, x, **params):
-        return (grad * self.derivative(x, out, **params),)
+        if params:
+            return (grad * self.derivative(x, out, **params),)
+        return (grad * self.derivative(x, out),)
 
     def jvp(self, tangents, out, x, **params):
         return tangents[0] * self.derivative(x, out, **params)
@@ -139,8 +141,12 @@ class _Binary(Primitive):
         return out
 
     def vjp(self, needs, grad, out, x, y, **params):
-        grad_x = grad * self.d_dx(x, y, out, **params) if needs[0] else None
-        grad_y = grad * self.d_dy(x, y, out, **params) if needs[1] else None
+        if params:
+            grad_x = grad * self.d_dx(x, y, out, **params) if needs[0] else None
+            grad_y = grad * self.d_dy(x, y, out, **params) if needs[1] else None
+        else:
+            grad_x = grad * self.d_dx(x, y, out) if needs[0] else None
+            grad_y = grad * self.d_dy(x, y, out) if needs[1] else None
         return grad_x, grad_y
 
     def jvp(self, tangents, out, x, y, **params):
