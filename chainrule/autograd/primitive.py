@@ -63,8 +63,24 @@ def make_op(prim, doc=None, arity=None):
             return apply_packed(prim, args, params)
     op.__name__ = op.__qualname__ = prim.name
     op.primitive = prim
-    op.__doc__ = doc
+    op.__doc__ = doc or _default_doc(prim)
     return op
+
+
+def _default_doc(prim):
+    """A docstring for an op defined without one: what it computes and how it differentiates."""
+    fn = getattr(prim, "fn", None)
+    numpy_name = getattr(fn, "__name__", None)
+    if isinstance(prim, _Unary):
+        what = f"Elementwise {prim.name}(x)"
+    elif isinstance(prim, _Binary):
+        what = f"Elementwise {prim.name}(x, y), broadcasting"
+    else:
+        what = f"{prim.name}(...)"
+    same = f", as ``numpy.{numpy_name}``" if numpy_name and hasattr(np, numpy_name) else ""
+    if not prim.differentiable:
+        return f"{what}{same}. Not differentiable: the result carries no gradient."
+    return f"{what}{same}; differentiable in reverse and forward mode, to any order."
 
 
 _F64 = np.dtype(np.float64)
