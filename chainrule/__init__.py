@@ -29,4 +29,5 @@ __version__ = "0.1.0"
 
 from .io import load, save  # noqa: E402
 from . import data, nn, optim, viz  # noqa: E402,F401
+from . import linalg  # noqa: E402,F401
 from .viz import explain  # noqa: E402

@@ -332,11 +332,98 @@ class _L2Norm(Primitive):
 _L2 = _L2Norm()
 
 
+class _SingularFactor(Primitive):
+    """The gradient direction of an SVD-based matrix norm, shape of x: U V^T ('nuc'),
+    u_1 v_1^T (ord=2, the largest singular value), u_k v_k^T (ord=-2, the smallest).
+
+    Computed from a NumPy SVD of the matrices over ``axes`` (row, col). Its own derivative
+    is not implemented: differentiating through it (a second derivative of the norm)
+    raises NotImplementedError rather than returning a wrong value."""
+
+    name = "norm_singular_factor"
+
+    def forward(self, x, ord, axes):
+        x = np.asarray(x)
+        work = x.astype(np.float32) if x.dtype == np.float16 else x
+        moved = np.moveaxis(work, axes, (-2, -1))
+        u, _, vh = np.linalg.svd(moved, full_matrices=False)
+        if ord == "nuc":
+            factor = u @ vh
+        elif ord == 2:                       # singular values come sorted, largest first
+            factor = u[..., :, :1] @ vh[..., :1, :]
+        else:
+            factor = u[..., :, -1:] @ vh[..., -1:, :]
+        factor = np.moveaxis(factor, (-2, -1), axes)
+        return factor.astype(x.dtype) if x.dtype.kind == "f" else weak_result(factor, (x,))
+
+    def _unsupported(self, ord):
+        return NotImplementedError(
+            f"norm: the second derivative of the matrix norm ord={ord!r} is not implemented "
+            "(its gradient comes from an SVD held constant; first derivatives are exact)")
+
+    def vjp(self, needs, grad, out, x, ord, axes):
+        raise self._unsupported(ord)
+
+    def jvp(self, tangents, out, x, ord, axes):
+        raise self._unsupported(ord)
+
+
+_SINGULAR_FACTOR = _SingularFactor()
+
+
+class _SingularValueNorm(Primitive):
+    """Matrix norms from singular values over ``axes`` = (row, col), as np.linalg.norm:
+    'nuc' the sum, ord=2 the largest, ord=-2 the smallest.
+
+    Gradients (first order, exact; PyTorch's subgradient at ties and rank deficiency):
+    U V^T for 'nuc' (thin SVD), u_1 v_1^T for ord=2, u_k v_k^T for ord=-2. The gradient
+    direction comes from a NumPy SVD, so second derivatives are not available: they raise
+    NotImplementedError (see _SingularFactor)."""
+
+    name = "norm"
+
+    def forward(self, x, ord, axes, keepdims=False):
+        x = np.asarray(x)
+        if x.dtype.kind not in "biuf":
+            raise TypeError(f"norm: expected a real floating-point or integer array, got dtype "
+                            f"{x.dtype}")
+        work = x.astype(np.float32) if x.dtype == np.float16 else x
+        moved = np.moveaxis(work, axes, (-2, -1))
+        if ord == -2 and 0 in moved.shape[-2:]:
+            raise ValueError(f"norm: matrix ord=-2 (the smallest singular value) of zero-size "
+                             f"matrices is undefined (input shape {x.shape}, axis {axes})")
+        s = np.linalg.svd(moved, compute_uv=False)
+        if ord == "nuc":
+            out = np.sum(s, axis=-1)
+        elif ord == 2:                      # (0 for zero-size matrices, as NumPy)
+            out = np.max(s, axis=-1, initial=0)
+        else:
+            out = s[..., -1]
+        if keepdims:
+            out = out.reshape(_kept_shape(x.shape, tuple(sorted(axes))))
+        out = weak_result(out, (x,))
+        return out.astype(np.float16) if x.dtype == np.float16 else out
+
+    def vjp(self, needs, grad, out, x, ord, axes, keepdims=False):
+        factor = apply(_SINGULAR_FACTOR, x, ord=ord, axes=axes)
+        return (_restore(grad, shape_of(x), axes, keepdims) * factor,)
+
+    def jvp(self, tangents, out, x, ord, axes, keepdims=False):
+        factor = apply(_SINGULAR_FACTOR, x, ord=ord, axes=axes)
+        return sum(tangents[0] * factor, axis=axes, keepdims=keepdims)
+
+
+_SV_NORM = _SingularValueNorm()
+
+
 def norm(x, ord=None, axis=None, keepdims=False):
-    """np.linalg.norm: vector norms (ord None/2, 1, inf, -inf, 0, p) and matrix norms ('fro', 1, -1, inf, -inf).
+    """np.linalg.norm: vector norms (ord None/2, 1, inf, -inf, 0, p) and matrix norms ('fro',
+    'nuc', 1, -1, 2, -2, inf, -inf) over a 2-tuple ``axis`` (stacks of matrices welcome).
 
     ``axis=None`` on a 2-D input is the matrix Frobenius norm (for ord None/'fro'),
-    as NumPy. The 2-norm's gradient at 0 is 0.
+    as NumPy. The 2-norm's gradient at 0 is 0. The singular-value norms ('nuc': their
+    sum; 2: the largest; -2: the smallest) have exact first derivatives (U V^T, u_1 v_1^T,
+    u_k v_k^T, as PyTorch); their second derivatives raise NotImplementedError.
     """
     from .elementwise import abs as abs_, power
     x = _list_input(x)
@@ -363,9 +450,12 @@ def norm(x, ord=None, axis=None, keepdims=False):
             row_sums = sum(abs_(x), axis=col, keepdims=True)
             red = max if ord == np.inf else min
             out = red(row_sums, axis=row, keepdims=True)
+        elif isinstance(ord, str) and ord == "nuc" or ord in (2, -2):
+            key = ord if isinstance(ord, str) else int(ord)
+            return apply(_SV_NORM, x, ord=key, axes=(row, col), keepdims=keepdims)
         else:
             raise ValueError(f"norm: matrix ord={ord!r} is not supported (supported: None, 'fro', "
-                             "1, -1, inf, -inf)")
+                             "'nuc', 1, -1, 2, -2, inf, -inf)")
         if not keepdims:
             out = reshape(out, tuple(n for i, n in enumerate(shape_of(out)) if i not in (row, col)))
         return out
