@@ -311,6 +311,17 @@ def _np_projection(x, w_ih, bias, gates, scale=None, into=_POOL.empty):
     return pre
 
 
+def _np_projection_rows(x, w_ih, bias, column_scale):
+    """(seq_len, batch, G*H) = (x @ w_ih^T + bias) * column_scale for all steps: one GEMM into
+    a pooled buffer, then the bias added in place (contiguous; no transposed pass)."""
+    length, batch, size = x.shape
+    w = np.ascontiguousarray(w_ih.T * column_scale)   # BLAS is slower on a transposed view
+    pre = _POOL.empty((length, batch, w.shape[1]), w.dtype)
+    np.matmul(x.reshape(length * batch, size), w, out=pre.reshape(length * batch, w.shape[1]))
+    pre += bias * column_scale
+    return pre
+
+
 def _recycle(*arrays):
     """Give a workspace's arrays (or the arrays they view) back to the pool."""
     _POOL.give(*(a if a is None or a.base is None else a.base for a in arrays))
@@ -408,11 +419,14 @@ class _LSTMScan(Primitive):
         length, batch = x.shape[0], x.shape[1]
         hidden, proj = w_hh.shape[0] // 4, h0.shape[-1]
         dtype = w_hh.dtype
-        scale = _gate_scale("ssts", dtype)
+        # Gates batch-major: step t is one contiguous (batch, 4H) block [i | f | g | o], so the
+        # projection, the recurrent GEMM and the saved derivative factors need no transposes.
+        # Sigmoid gates are computed as 0.5 tanh(x / 2) + 0.5: the 1/2 is folded into the weights.
+        scale = np.repeat(np.array([0.5, 0.5, 1.0, 0.5], dtype), hidden)   # (4H,)
         offset = 1 - scale
         square = scale * scale       # sigmoid' = (1 - u^2) / 4 and tanh' = 1 - u^2 with u = tanh(.)
-        gates = _np_projection(x, w_ih, bias, 4, scale)   # (T, 4, B, H) -> activated i, f, g, o
-        w = _np_by_gate_t(w_hh, 4, scale)                 # (4, P, H)
+        gates = _np_projection_rows(x, w_ih, bias, scale)   # (T, B, 4H) -> activated i, f, g, o
+        w = np.ascontiguousarray(w_hh.T * scale)            # (P, 4H)
         w_r = None if w_hr is None else np.ascontiguousarray(w_hr.T)
         out = _POOL.output((length * batch * (proj + hidden),), dtype)
         split = length * batch * proj
@@ -420,15 +434,16 @@ class _LSTMScan(Primitive):
         cs = out[split:].reshape(length, batch, hidden)
         keep = workspace is not None
         if keep:
-            # d pre-activations / d (c, c, c, m), batch-major (seq_len, batch, 4H) for the backward's
-            # one GEMM per step; computed gate-major in k, then copied
+            # d pre-activations / d (c, c, c, m), batch-major (seq_len, batch, 4H), as the
+            # backward's one GEMM per step wants them
             coef = _POOL.empty((length, batch, 4 * hidden), dtype)
-            k = np.empty((4, batch, hidden), dtype)
             through_c = _POOL.empty(cs.shape, dtype)       # d c / d m = o (1 - tanh(c)^2)
             m_all = _POOL.empty(cs.shape, dtype) if w_hr is not None else None
-        product = np.empty((4, batch, hidden), dtype)
+        product = np.empty((batch, 4 * hidden), dtype)
         tanh_c = np.empty((batch, hidden), dtype)
         cell = np.empty((batch, hidden), dtype)
+        gate_i, gate_f = slice(0, hidden), slice(hidden, 2 * hidden)
+        gate_g, gate_o = slice(2 * hidden, 3 * hidden), slice(3 * hidden, None)
         h, c = h0, c0
         for t in _steps(length, reverse):
             a = gates[t]
@@ -436,10 +451,11 @@ class _LSTMScan(Primitive):
             a += product
             np.tanh(a, out=a)
             if keep:
+                k = coef[t]
                 np.multiply(a, a, out=k)
             a *= scale
             a += offset
-            i, f, g, o = a
+            i, f, g, o = a[:, gate_i], a[:, gate_f], a[:, gate_g], a[:, gate_o]
             c_new = cs[t]
             np.multiply(f, c, out=c_new)
             np.multiply(i, g, out=cell)
@@ -454,18 +470,18 @@ class _LSTMScan(Primitive):
             if keep:
                 np.subtract(1, k, out=k)
                 k *= square                                 # each gate's derivative
-                k[0] *= g
-                k[1] *= c
-                k[2] *= i
-                k[3] *= tanh_c
-                coef[t].reshape(batch, 4, hidden)[...] = k.transpose(1, 0, 2)
+                k[:, gate_i] *= g
+                k[:, gate_f] *= c
+                k[:, gate_g] *= i
+                k[:, gate_o] *= tanh_c
                 thr = through_c[t]
                 np.multiply(tanh_c, tanh_c, out=thr)
                 np.subtract(1, thr, out=thr)
                 thr *= o
             h, c = hs[t], c_new
         if keep:
-            workspace.values = (gates.transpose(1, 0, 2, 3), coef, through_c, m_all)
+            gate_major = gates.reshape(length, batch, 4, hidden).transpose(2, 0, 1, 3)
+            workspace.values = (gate_major, coef, through_c, m_all)
         else:
             _POOL.give(gates)
         return out
@@ -505,7 +521,10 @@ class _LSTMScan(Primitive):
         grads_h = _Gathered(1, length, batch, proj, out.dtype, reverse, raw) \
             if w_hr is not None else None
         carry_h = carry_c = None
-        for k, t in enumerate(_backward_steps(length, reverse)):
+        if raw and w_hr is None:
+            carry_h, carry_c = _lstm_backward_steps_np(grad_hs, grad_cs, coef, through_c, f,
+                                                       w_hh, grads_pre.buffer[0], needs, reverse)
+        for k, t in enumerate(() if raw and w_hr is None else _backward_steps(length, reverse)):
             grad_h = grad_hs[t] if carry_h is None else grad_hs[t] + carry_h
             grad_m = grad_h if w_hr is None else ops.matmul(grad_h, w_hr)
             grad_c = grad_cs[t] + grad_m * through_c[t]
@@ -577,6 +596,43 @@ class _LSTMScan(Primitive):
             results_h[t], results_c[t] = tangent_h, tangent_c
         return ops.concatenate([ops.ravel(ops.stack(results_h, axis=0)),
                                 ops.ravel(ops.stack(results_c, axis=0))], axis=0)
+
+
+def _lstm_backward_steps_np(grad_hs, grad_cs, coef, through_c, f, w_hh, grads_pre, needs,
+                            reverse):
+    """The LSTM backward recurrence (no projection) on ndarrays, into preallocated buffers.
+
+    Writes each step's pre-activation gradient into ``grads_pre`` (seq_len * batch, 4H), in
+    time order, and returns the gradients of h0 and c0 (the carries out of the first step).
+    The same arithmetic as the general loop in ``_LSTMScan.vjp``, without temporaries.
+    """
+    length, batch, hidden = grad_cs.shape
+    dtype = grads_pre.dtype
+    grad_h = np.empty((batch, hidden), dtype)
+    grad_c = np.empty((batch, hidden), dtype)
+    carry_h = np.empty((batch, hidden), dtype)
+    carry_c = np.empty((batch, hidden), dtype)
+    first = True
+    for k, t in enumerate(_backward_steps(length, reverse)):
+        if first:
+            np.copyto(grad_h, grad_hs[t])
+        else:
+            np.add(grad_hs[t], carry_h, out=grad_h)
+        np.multiply(grad_h, through_c[t], out=grad_c)
+        grad_c += grad_cs[t]
+        if not first:
+            grad_c += carry_c
+        first = False
+        row = grads_pre[t * batch:(t + 1) * batch]            # (batch, 4H): [c | c | c | m]
+        blocks = row.reshape(batch, 4, hidden)
+        blocks[:, :3] = grad_c[:, None]
+        blocks[:, 3] = grad_h
+        row *= coef[t]
+        if k + 1 < length or needs[1]:
+            np.matmul(row, w_hh, out=carry_h)
+        if k + 1 < length or needs[2]:
+            np.multiply(grad_c, f[t], out=carry_c)
+    return carry_h, carry_c
 
 
 def _unpack_lstm(packed, length, batch, proj, hidden):
