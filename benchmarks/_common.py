@@ -51,6 +51,7 @@ def measure(fns, repeats=30, warmup=3, inner=1):
 # runs next.
 SETTLE = 0.3
 
+
 def _worker(conn, module, factory, args, threads, path):
     import importlib
     import sys as _sys
@@ -67,6 +68,8 @@ def _worker(conn, module, factory, args, threads, path):
         name, n = msg
         times = []
         fn = fns[name]
+        if n > 1:
+            fn()    # untimed: after the settle pause the first call runs on cold caches
         for _ in range(n):
             start = time.perf_counter()
             fn()
