@@ -1,6 +1,6 @@
 """Per-op overhead: a chain of 1,000 elementwise ops on a tiny tensor, forward and forward+backward.
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/overhead.py [--threads 2]
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/overhead.py [--threads 2] [--in-process]
 
 Prints microseconds per op for chainrule and, when installed, PyTorch eager, measured in
 the same run (interleaved, medians).
@@ -79,7 +79,25 @@ def torch_fns():
     return forward, forward_recorded, forward_backward
 
 
-def run(threads=2, repeats=30):
+def measure_in_process(groups, repeats):
+    """Time the closures one after another in this process, interleaved call by call
+    (fine for (1,)-shaped ops, which start no BLAS threads). Same result form as
+    ``measure_isolated``."""
+    import statistics
+    import time
+    fns = {}
+    for module, factory, args in groups.values():
+        fns.update(globals()[factory](*args))
+    times = {name: [] for name in fns}
+    for _ in range(repeats + 3):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: (statistics.median(t[3:]), min(t[3:]), max(t[3:])) for name, t in times.items()}
+
+
+def run(threads=2, repeats=30, in_process=False):
     set_threads(threads)
     groups = {"chainrule": ("overhead", "chainrule_group", ())}
     try:
@@ -88,13 +106,14 @@ def run(threads=2, repeats=30):
         groups["torch"] = ("overhead", "torch_group", ())
     except ImportError:
         have_torch = False
-    res = measure_isolated(groups, threads, repeats=repeats)
+    res = (measure_in_process(groups, repeats) if in_process
+           else measure_isolated(groups, threads, repeats=repeats))
     us = {k: v[0] / N_OPS * 1e6 for k, v in res.items()}
     rows = []
     for k, (med, lo, hi) in res.items():
         rows.append(f"| {k} | {med / N_OPS * 1e6:.2f} | {lo / N_OPS * 1e6:.2f}–{hi / N_OPS * 1e6:.2f} |")
     print(f"per-op time, chain of {N_OPS} elementwise ops on shape (1,), {threads} threads, "
-          f"median of {repeats}")
+          f"median of {repeats}" + (", one process" if in_process else ""))
     print("| variant | µs/op | min–max |\n|---|---|---|")
     print("\n".join(rows))
     if have_torch:
@@ -112,5 +131,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--in-process", action="store_true",
+                        help="time both libraries in this process, call by call (a cross-check)")
     args = parser.parse_args()
-    run(args.threads, args.repeats)
+    run(args.threads, args.repeats, args.in_process)
