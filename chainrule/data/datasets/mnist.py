@@ -7,12 +7,10 @@ four gzipped IDX files under their usual names. To work offline, put those files
 there by hand. Every file's SHA-256 is checked before use.
 """
 import hashlib
-import http.client
 import os
 import shutil
 import sys
 import tempfile
-import urllib.request
 
 import numpy as np
 
@@ -73,6 +71,7 @@ def default_root():
 
 def _fetch(url, dest):
     """Download ``url`` into the file ``dest`` (replaced in tests to stay offline)."""
+    import urllib.request   # here, not at import: `import chainrule` need not load the network stack
     with urllib.request.urlopen(url, timeout=_TIMEOUT_S) as response, open(dest, "wb") as f:
         shutil.copyfileobj(response, f, length=1 << 20)
 
@@ -93,6 +92,7 @@ def _by_hand(spec, directory, mirrors):
 
 def _download(spec, filename, expected, directory, mirrors):
     """Fetch ``filename`` from the first mirror that gives the right bytes; atomic."""
+    import http.client
     os.makedirs(directory, exist_ok=True)
     dest = os.path.join(directory, filename)
     failures = []
