@@ -275,8 +275,15 @@ class Optimizer:
             if "param_names" not in saved and "param_names" in group:
                 new_group["param_names"] = list(group["param_names"])
             new_group["params"] = group["params"]
+            checked = dict(new_group)
+            lr = checked.get("lr")
+            if isinstance(lr, float) and lr < 0:
+                # A schedule may leave lr a rounding error below zero (PyTorch's OneCycleLR
+                # with three_phase and linear annealing does): load it as saved, as PyTorch
+                # does; the other hyperparameters are still checked.
+                checked["lr"] = -lr
             try:
-                self._check_group(new_group)
+                self._check_group(checked)
             except (TypeError, ValueError) as err:
                 raise ValueError(f"{name}.load_state_dict: parameter group {gi}: {err}") from None
             new_groups.append(new_group)

@@ -436,8 +436,8 @@ def _mutations():
     def unknown_index(sd):
         sd["state"][7] = sd["state"][0]
 
-    def bad_lr(sd):
-        sd["param_groups"][1]["lr"] = -1.0
+    def bad_lr(sd):   # (a negative float loads, as in PyTorch: schedules can end below 0)
+        sd["param_groups"][1]["lr"] = "fast"
 
     def bad_step(sd):
         sd["state"][0]["step"] = -3
@@ -448,7 +448,7 @@ def _mutations():
     return [(groups, "different number of parameter groups"),
             (group_size, "doesn't match the size"), (shape, "does not match the parameter's shape"),
             (missing_key, "lacks 'max_exp_avg_sq'"), (unknown_index, "parameter index 7"),
-            (bad_lr, "Invalid learning rate"), (bad_step, "non-negative whole number"),
+            (bad_lr, "learning rate must be a real number"), (bad_step, "non-negative whole number"),
             (no_state, "no 'state'")]
 
 

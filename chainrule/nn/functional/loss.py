@@ -292,11 +292,11 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if reduction == "none":
         per_sample = apply(_CROSS_ENTROPY, input, q, axis=1)
         return ops.squeeze(per_sample, 0) if unbatched else per_sample
-    if reduction == "sum":
-        scale = 1.0
-    else:
-        scale = 1.0 / denominator if denominator else np.nan  # all ignored: NaN, as PyTorch
-    return apply(_CROSS_ENTROPY, input, q, axis=1, scale=scale)
+    if reduction == "sum" or not denominator:
+        result = apply(_CROSS_ENTROPY, input, q, axis=1, scale=1.0)
+        # all targets ignored: the mean is 0/0 = NaN (as PyTorch) but the gradient is 0
+        return result + np.nan if reduction == "mean" else result
+    return apply(_CROSS_ENTROPY, input, q, axis=1, scale=1.0 / denominator)
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -327,7 +327,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if reduction == "sum":
         return total
     denominator = float(picked.sum())
-    return total / denominator if denominator else total * np.nan
+    # all targets ignored: the mean is 0/0 = NaN (as PyTorch) but the gradient is 0
+    return total / denominator if denominator else total + np.nan
 
 
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
