@@ -573,8 +573,8 @@ class Tensor:
     def logsumexp(self, axis=None, keepdims=False, dim=None, keepdim=None):
         return _ops.logsumexp(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim))
 
-    def norm(self, ord=None, axis=None, keepdims=False):
-        return _ops.norm(self, ord=ord, axis=axis, keepdims=keepdims)
+    def norm(self, ord=None, axis=None, keepdims=False, dim=None, keepdim=None):
+        return _ops.norm(self, ord=ord, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim))
 
     def cumsum(self, axis=None, dim=None):
         return _ops.cumsum(self, axis=_axis(axis, dim))
@@ -643,8 +643,8 @@ class Tensor:
                       zip(shape, (1,) * (len(shape) - self.ndim) + self.shape))
         return _ops.broadcast_to(self, shape)
 
-    def flip(self, axis=None):
-        return _ops.flip(self, axis)
+    def flip(self, axis=None, dims=None):
+        return _ops.flip(self, _axis(axis, dims))
 
     def repeat(self, repeats, axis=None):
         return _ops.repeat(self, repeats, axis=axis)
@@ -674,8 +674,8 @@ class Tensor:
     def split(self, indices_or_sections, axis=0):
         return _ops.split(self, indices_or_sections, axis=axis)
 
-    def sort(self, axis=-1):
-        return _ops.sort(self, axis=axis)
+    def sort(self, axis=-1, dim=None):
+        return _ops.sort(self, axis=_axis(axis, dim))
 
     def round(self, decimals=0):
         return _ops.round(self, decimals=decimals)

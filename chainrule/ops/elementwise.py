@@ -326,7 +326,9 @@ def _tie_weights(x, y, dtype):
 
 
 class _Extremum(Primitive):
-    """maximum / minimum / fmax / fmin: the winner takes the gradient; ties split it evenly."""
+    """maximum / minimum / fmax / fmin: the winner takes the gradient; ties split it evenly.
+
+    A NaN wins in maximum/minimum (its NaN is the output) and loses in fmax/fmin."""
 
     def __init__(self, name, fn, sign_):
         self.name, self.fn, self.sign = name, fn, sign_
@@ -347,6 +349,9 @@ class _Extremum(Primitive):
         if self.name in ("fmax", "fmin"):  # NaN loses
             xd = np.where(np.isnan(xd), -np.inf, xd)
             yd = np.where(np.isnan(yd), -np.inf, yd)
+        elif xd.dtype.kind == "f" or yd.dtype.kind == "f":  # NaN propagates: the NaN wins
+            xd = np.where(np.isnan(xd), np.inf, xd)
+            yd = np.where(np.isnan(yd), np.inf, yd)
         return np.where(xd == yd, 0.5, xd > yd).astype(dtype)
 
     def vjp(self, needs, grad, out, x, y):
@@ -383,6 +388,8 @@ class _Clip(Primitive):
         if isinstance(x, np.ndarray):
             if out.dtype != x.dtype and x.dtype.kind == "f":
                 out = out.astype(x.dtype)
+            elif out.dtype != x.dtype:  # integer x, float bounds: weak Python numbers
+                out = weak_result(out, (x, a_min, a_max))
         else:
             out = weak_result(out, (x,))
         return out

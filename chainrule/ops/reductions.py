@@ -56,8 +56,12 @@ _SUM = linear("sum", _sum_forward,
               expand_reduced(grad, shape_of(x), axis, keepdims)).primitive
 
 
-def sum(x, axis=None, keepdims=False, dtype=None):
+def sum(x, axis=None, keepdims=False, dtype=None, *, dim=None, keepdim=None):
     """Sum over ``axis`` (None: all). Shape: x's shape without the reduced axes (kept as 1 with keepdims)."""
+    if dim is not None:
+        axis = dim
+    if keepdim is not None:
+        keepdims = keepdim
     x = _list_input(x)
     if isinstance(axis, list):
         axis = tuple(axis)
@@ -94,8 +98,12 @@ def _mean_transpose(grad, x, axis=None, keepdims=False):
 _MEAN = linear("mean", _mean_forward, transpose=_mean_transpose).primitive
 
 
-def mean(x, axis=None, keepdims=False):
+def mean(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     """Arithmetic mean over ``axis``."""
+    if dim is not None:
+        axis = dim
+    if keepdim is not None:
+        keepdims = keepdim
     x = _list_input(x)
     if isinstance(axis, list):
         axis = tuple(axis)
@@ -105,8 +113,12 @@ def mean(x, axis=None, keepdims=False):
 mean.primitive = _MEAN
 
 
-def var(x, axis=None, ddof=0, keepdims=False):
+def var(x, axis=None, ddof=0, keepdims=False, *, dim=None, keepdim=None):
     """Variance over ``axis`` with ``ddof`` delta degrees of freedom (NumPy's default ddof=0)."""
+    if dim is not None:
+        axis = dim
+    if keepdim is not None:
+        keepdims = keepdim
     return _var(x, axis, ddof, keepdims, "var")
 
 
@@ -121,8 +133,12 @@ def _var(x, axis, ddof, keepdims, op):
                                                                      if n - ddof > 0 else np.inf)
 
 
-def std(x, axis=None, ddof=0, keepdims=False):
+def std(x, axis=None, ddof=0, keepdims=False, *, dim=None, keepdim=None):
     """Standard deviation: sqrt(var(x, axis, ddof))."""
+    if dim is not None:
+        axis = dim
+    if keepdim is not None:
+        keepdims = keepdim
     variance = _var(x, axis, ddof, keepdims, "std")
     zero = np.asarray(data_of(variance)) == 0
     if not zero.any():
@@ -166,15 +182,23 @@ class _Extreme(Primitive):
 _MAX, _MIN = _Extreme("max", np.max), _Extreme("min", np.min)
 
 
-def max(x, axis=None, keepdims=False):
+def max(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     """Largest element over ``axis`` (np.amax); tied maxima share the gradient evenly."""
+    if dim is not None:
+        axis = dim
+    if keepdim is not None:
+        keepdims = keepdim
     x = _list_input(x)
     _check_nonempty(x, axis, "max")
     return apply(_MAX, x, axis=axis, keepdims=keepdims)
 
 
-def min(x, axis=None, keepdims=False):
+def min(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     """Smallest element over ``axis`` (np.amin); tied minima share the gradient evenly."""
+    if dim is not None:
+        axis = dim
+    if keepdim is not None:
+        keepdims = keepdim
     x = _list_input(x)
     _check_nonempty(x, axis, "min")
     return apply(_MIN, x, axis=axis, keepdims=keepdims)
@@ -252,8 +276,12 @@ def _leave_one_out_prod(x, axis):
     return transpose(others, tuple(int(i) for i in np.argsort(order)))
 
 
-def prod(x, axis=None, keepdims=False):
+def prod(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     """Product of elements over ``axis``; exact gradients even when elements are zero."""
+    if dim is not None:
+        axis = dim
+    if keepdim is not None:
+        keepdims = keepdim
     x = _list_input(x)
     return apply(_PROD, x, axis=axis, keepdims=keepdims)
 
@@ -269,6 +297,9 @@ class _LogSumExp(Primitive):
     def forward(self, x, axis=None, keepdims=False):
         if type(x) is not np.ndarray:
             x = weak_result(x, (x,))
+        if x.dtype.kind in "iub":  # integer input: the default float dtype (as mean, PyTorch)
+            from ..dtypes import get_default_dtype
+            x = x.astype(get_default_dtype())
         try:
             m = np.max(x, axis=axis, keepdims=True)
         except (ValueError, TypeError) as error:
@@ -294,8 +325,12 @@ class _LogSumExp(Primitive):
 _LSE = _LogSumExp()
 
 
-def logsumexp(x, axis=None, keepdims=False):
+def logsumexp(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     """log(sum(exp(x))) over ``axis`` without overflow; its gradient is softmax(x)."""
+    if dim is not None:
+        axis = dim
+    if keepdim is not None:
+        keepdims = keepdim
     x = _list_input(x)
     return apply(_LSE, x, axis=axis, keepdims=keepdims)
 
@@ -516,8 +551,10 @@ def _cumsum_forward(x, axis=None):
 _CUMSUM = linear("cumsum", _cumsum_forward, transpose=_cumsum_transpose).primitive
 
 
-def cumsum(x, axis=None):
+def cumsum(x, axis=None, *, dim=None):
     """Cumulative sum along ``axis`` (None: over the flattened array, as NumPy)."""
+    if dim is not None:
+        axis = dim
     return apply(_CUMSUM, x, axis=axis)
 
 

@@ -254,8 +254,10 @@ _CONCATENATE = linear("concatenate", lambda *xs, axis=0: np.concatenate(xs, axis
                       transpose=_concatenate_transpose).primitive
 
 
-def concatenate(xs, axis=0):
+def concatenate(xs, axis=0, *, dim=None):
     """Join a sequence of tensors along an existing axis (axis=None flattens first)."""
+    if dim is not None:
+        axis = dim
     xs = list(xs)
     if not xs:
         raise ValueError("concatenate: need at least one tensor to concatenate")
@@ -278,8 +280,10 @@ concatenate.primitive = _CONCATENATE
 concat = cat = concatenate
 
 
-def stack(xs, axis=0):
+def stack(xs, axis=0, *, dim=None):
     """Join tensors of one shape along a new axis. ``cr.stack`` builds a differentiable array from a list."""
+    if dim is not None:
+        axis = dim
     xs = list(xs)
     if not xs:
         raise ValueError("stack: need at least one tensor to stack")

@@ -172,15 +172,19 @@ class _Softmax(Primitive):
 _LOG_SOFTMAX, _SOFTMAX = _LogSoftmax(), _Softmax()
 
 
-def log_softmax(x, axis=-1):
+def log_softmax(x, axis=-1, *, dim=None):
     """log(softmax(x)) along ``axis``, computed stably. Shape: same as x."""
+    if dim is not None:
+        axis = dim
     from ..autograd.dispatch import apply
     x = _float_input(x)
     return apply(_LOG_SOFTMAX, x, axis=_check_axis(x, axis, "log_softmax"))
 
 
-def softmax(x, axis=-1):
+def softmax(x, axis=-1, *, dim=None):
     """exp(x) / sum(exp(x)) along ``axis``, computed stably. Shape: same as x."""
+    if dim is not None:
+        axis = dim
     from ..autograd.dispatch import apply
     x = _float_input(x)
     return apply(_SOFTMAX, x, axis=_check_axis(x, axis, "softmax"))
