@@ -13,7 +13,8 @@ import numpy as np
 
 from ..autograd.dispatch import apply
 from ..autograd.primitive import Primitive, make_op
-from ._named import binary, linear, nondifferentiable, operand_error, unary, weak_result
+from ._named import (_NamedNonDifferentiable, binary, linear, nondifferentiable, operand_error,
+                     unary, weak_result)
 from ._util import data_of, shape_of
 
 _LN2 = math.log(2.0)
@@ -298,13 +299,30 @@ radians, degrees = deg2rad, rad2deg
 abs = unary("abs", np.abs, lambda x, out: sign(x), uses=("x",),
             doc="|x|; abs'(0) = 0 (API.md §2; as PyTorch)")
 absolute = fabs = abs
-# Step functions: their derivative is 0 almost everywhere, so no gradient is recorded
-# (API.md §2: "non-differentiable, zero gradient"); in a larger expression they add 0.
-sign = nondifferentiable("sign", np.sign, "-1, 0 or 1 by the sign of x (zero gradient).")
-floor = nondifferentiable("floor", np.floor, "Largest integer <= x (zero gradient).")
-ceil = nondifferentiable("ceil", np.ceil, "Smallest integer >= x (zero gradient).")
-trunc = nondifferentiable("trunc", np.trunc, "x rounded towards zero (zero gradient).")
-rint = nondifferentiable("rint", np.rint, "x rounded to the nearest integer (zero gradient).")
+# Step functions: their derivative is 0 almost everywhere (API.md §2: "zero gradient"). As in
+# PyTorch, their output requires grad when the input does and backpropagates zeros, so
+# ``floor(x).sum().backward()`` gives ``x.grad == 0``; a forward-mode tangent through them is 0.
+class _StepFunction(_NamedNonDifferentiable):
+    differentiable = True
+    needs_inputs = False
+
+    def vjp(self, needs, grad, out, x, **params):
+        g = data_of(grad)
+        return (np.zeros(np.shape(g), dtype=g.dtype),)
+
+    def jvp(self, tangents, out, x, **params):
+        return None
+
+
+def _step(name, fn, doc):
+    return make_op(_StepFunction(name, fn), doc)
+
+
+sign = _step("sign", np.sign, "-1, 0 or 1 by the sign of x (zero gradient).")
+floor = _step("floor", np.floor, "Largest integer <= x (zero gradient).")
+ceil = _step("ceil", np.ceil, "Smallest integer >= x (zero gradient).")
+trunc = _step("trunc", np.trunc, "x rounded towards zero (zero gradient).")
+rint = _step("rint", np.rint, "x rounded to the nearest integer (zero gradient).")
 floor_divide = nondifferentiable("floor_divide", np.floor_divide,
                                  "floor(x / y), broadcasting (zero gradient).")
 
@@ -314,7 +332,7 @@ def round(x, decimals=0):
     return apply(_ROUND, x, decimals=decimals)
 
 
-_ROUND = nondifferentiable("round", lambda x, decimals=0: np.round(x, decimals)).primitive
+_ROUND = _StepFunction("round", lambda x, decimals=0: np.round(x, decimals))
 round.primitive = _ROUND
 around = round
 

@@ -1,11 +1,12 @@
-"""Functions with integer or boolean results, or zero derivative almost everywhere: no gradient flows.
+"""Functions with integer or boolean results: no gradient flows.
 
-sign, floor, ceil, round live with the elementwise functions; here: comparisons,
-logical operations, argmax/argmin, isnan/isfinite, argsort, nonzero.
+Here: comparisons, logical operations, argmax/argmin, isnan/isfinite, argsort, nonzero.
+(sign, floor, ceil, round are step functions in elementwise.py: their float output requires
+grad and backpropagates zeros, as in PyTorch.)
 
 Documented behaviour (API.md §2): these functions record no graph node, so their output
 never requires grad, and an expression that also uses them receives a zero contribution
-from them (``d/dx (x + floor(x)) = 1``); forward mode carries no tangent through them.
+from them (``d/dx (x + argmax(x)) = 1``); forward mode carries no tangent through them.
 """
 import numpy as np
 
