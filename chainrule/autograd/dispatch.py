@@ -137,17 +137,42 @@ def _record(prim, args, params, out, arrays=None):
         pb = (b.node or b) if b_is_tensor and b.requires_grad else None
         parents = (pa, pb)
         needs = (pa is not None, pb is not None)
-        versions = ((a._version if a_is_tensor else None, b._version if b_is_tensor else None)
-                    if prim.needs_inputs else None)
+        if not prim.needs_inputs:
+            versions = None
+        else:
+            read_a, read_b = _reads(prim, needs)
+            versions = (a._version if a_is_tensor and read_a else None,
+                        b._version if b_is_tensor and read_b else None)
     else:
         parents = tuple([_parent(a, Tensor) for a in args])
         needs = tuple([p is not None for p in parents])  # (never `None in parents`: Tensor ==)
-        versions = tuple([_version(a, Tensor) for a in args]) if prim.needs_inputs else None
+        if not prim.needs_inputs:
+            versions = None
+        else:
+            read = _reads(prim, needs)
+            versions = tuple([_version(a, Tensor) if r else None for a, r in zip(args, read)])
     node = Node(prim, params, args, parents, versions, arrays, needs)
     if prim.needs_output:
         node.out_data = out.data
     out.node = node
     out.requires_grad = True
+
+
+def _reads(prim, needs):
+    """Per input: will the rules of the needed gradients read it (so its version is checked)?
+
+    ``prim.reads`` (optional) lists, per input, the inputs that input's gradient reads: e.g.
+    multiply's ((1,), (0,)) -- so ``b * 2`` does not pin ``b`` against later in-place writes
+    when only ``b`` wants a gradient (as in PyTorch). Without it, every input is read.
+    """
+    reads = prim.reads
+    if reads is None:
+        return (True,) * len(needs)
+    wanted = set()
+    for i, need in enumerate(needs):
+        if need:
+            wanted.update(reads[i])
+    return tuple(i in wanted for i in range(len(needs)))
 
 
 def _has_tangents(args):
@@ -315,6 +340,8 @@ def binary_op(prim):
     keep_output = prim.needs_output
     differentiable = prim.differentiable
     ndarray = np.ndarray
+    # which inputs the rules read, by (x needs a gradient) + 2 * (y needs one)
+    reads = [None] + [_reads(prim, (bool(k & 1), bool(k & 2))) for k in (1, 2, 3)]
 
     def op(x, y, **params):
         mode = STATE.mode
@@ -358,9 +385,13 @@ def binary_op(prim):
                     if (rx or ry) and mode == RECORD and differentiable:
                         px = (x.node or x) if rx else None
                         py = (y.node or y) if ry else None
-                        node = Node(prim, params, (x, y), (px, py),
-                                    (x._version if tx else None, y._version if ty else None)
-                                    if keep_inputs else None, (xd, yd), (rx, ry))
+                        if keep_inputs:
+                            read_x, read_y = reads[rx + 2 * ry]
+                            versions = (x._version if tx and read_x else None,
+                                        y._version if ty and read_y else None)
+                        else:
+                            versions = None
+                        node = Node(prim, params, (x, y), (px, py), versions, (xd, yd), (rx, ry))
                         if keep_output:
                             node.out_data = out.data
                         out.node = node

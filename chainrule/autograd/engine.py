@@ -75,7 +75,7 @@ def _check_versions(node):
     if prim.needs_inputs:
         Tensor = _Tensor
         for i, (x, version) in enumerate(zip(node.inputs, node.versions)):
-            if isinstance(x, Tensor) and x._version != version:
+            if version is not None and isinstance(x, Tensor) and x._version != version:
                 raise RuntimeError(
                     f"{prim.name}: one of the variables needed for gradient computation has been "
                     f"modified by an inplace operation: input {i}, a tensor of shape "

@@ -23,11 +23,13 @@ class Primitive:
         ``tangents[i]`` is None where input i has no tangent
 
     needs_inputs / needs_output say which values the rules read: only those are
-    kept alive and version-checked against in-place modification. A primitive whose
+    kept alive and version-checked against in-place modification. ``reads`` (optional)
+    narrows the check: per input, the inputs that input's gradient reads. A primitive whose
     params hold values for backward sets ``keeps_state`` and frees them in ``release``.
     """
 
     name = "primitive"
+    reads = None          # optional: per input, the inputs its gradient's rule reads
     needs_inputs = True
     needs_output = False
     differentiable = True
@@ -179,12 +181,16 @@ class _Binary(Primitive):
 _dispatch.DIRECT_FORWARDS.add(_Binary.forward)
 
 
-def binary(name, fn, d_dx, d_dy, uses=("x", "y", "out"), doc=None):
+def binary(name, fn, d_dx, d_dy, uses=("x", "y", "out"), doc=None, reads=None):
     """An elementwise, broadcasting function of two inputs with partials d_dx, d_dy(x, y, out).
 
     The engine sums each gradient back to its input's shape (unbroadcast).
+    ``reads`` (optional): per input, the inputs its partial reads, e.g. ((1,), (0,)) for
+    x * y -- only those are checked against later in-place writes.
     """
-    return make_op(_Binary(name, fn, d_dx, d_dy, uses), doc, arity=2)
+    prim = _Binary(name, fn, d_dx, d_dy, uses)
+    prim.reads = reads
+    return make_op(prim, doc, arity=2)
 
 
 class _Linear(Primitive):

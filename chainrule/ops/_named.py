@@ -121,9 +121,11 @@ def unary(name, fn, derivative, uses=("x", "out"), doc=None):
     return make_op(_NamedUnary(name, fn, derivative, uses), doc, arity=1)
 
 
-def binary(name, fn, d_dx, d_dy, uses=("x", "y", "out"), doc=None):
+def binary(name, fn, d_dx, d_dy, uses=("x", "y", "out"), doc=None, reads=None):
     """``chainrule.autograd.primitive.binary`` whose errors name the op."""
-    return make_op(_NamedBinary(name, fn, d_dx, d_dy, uses), doc, arity=2)
+    prim = _NamedBinary(name, fn, d_dx, d_dy, uses)
+    prim.reads = reads
+    return make_op(prim, doc, arity=2)
 
 
 def nondifferentiable(name, fn, doc=None):

@@ -136,12 +136,13 @@ negative = linear("negative", np.negative, transpose=lambda grad, x: negative(gr
                   doc="-x")
 multiply = binary("multiply", np.multiply,
                   d_dx=lambda x, y, out: y, d_dy=lambda x, y, out: x, uses=("x", "y"),
-                  doc="x * y, broadcasting.")
+                  doc="x * y, broadcasting.", reads=((1,), (0,)))   # d/dx reads y, d/dy reads x
 
 
 class _Divide(Primitive):
     name = "divide"
     needs_output = True
+    reads = ((1,), (1,))   # both gradients read y (and the output), never x
 
     def forward(self, x, y):
         try:

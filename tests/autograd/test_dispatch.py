@@ -168,3 +168,25 @@ def test_fast_ops_have_the_primitives_name_and_doc():
     assert dispatch.unary_op is not None
     for name in ("sin", "exp", "tanh", "multiply", "add", "arctan2", "log1p"):
         assert getattr(cr, name).__doc__, name
+
+
+@pytest.mark.parametrize("inplace_under_no_grad", [False, True])
+def test_inplace_write_checks_only_inputs_the_needed_gradients_read(inplace_under_no_grad):
+    # As PyTorch: b * 2 and b / 4 never read b for b's own gradient, so writing into b later is
+    # fine; b * w with w requiring grad reads b (for w's gradient) and must raise.
+    a = cr.tensor([1.0, 2.0], requires_grad=True)
+    b = a * 1.0
+    c, d = b * 2.0, b / 4.0
+    w = cr.tensor([3.0, 4.0], requires_grad=True)
+    e = b * w
+    if inplace_under_no_grad:
+        with cr.no_grad():
+            b += 1.0
+    else:
+        b += 1.0
+    (cr.sum(c) + cr.sum(d)).backward(retain_graph=True)
+    np.testing.assert_allclose(a.grad.data, [2.25, 2.25])
+    with pytest.raises(RuntimeError, match=r"multiply: one of the variables needed for gradient "
+                                           r"computation has been modified by an inplace operation: "
+                                           r"input 0"):
+        cr.sum(e).backward()
