@@ -33,6 +33,13 @@ def to_dtype(dtype):
     return None if dtype is None else np.dtype(dtype)
 
 
+def _holds_typed(data):
+    """Whether (nested) list data holds arrays, NumPy scalars or Tensors, whose dtypes count."""
+    if isinstance(data, (list, tuple)):
+        return any(_holds_typed(item) for item in data)
+    return hasattr(data, "dtype")
+
+
 def array_from_data(data, dtype=None):
     """An ndarray for ``cr.tensor(data)``: floats become the default dtype, ints int64, bools bool.
 
@@ -54,10 +61,11 @@ def array_from_data(data, dtype=None):
         except ValueError as error:  # ragged nested sequences
             raise ValueError(f"tensor: cannot make an array from {type(data).__name__} data: "
                              f"{error}") from None
-        if arr.dtype.kind == "f" and arr.dtype != _default[0]:
-            arr = arr.astype(_default[0])
-        elif arr.dtype.kind in "iu" and arr.dtype != int64:
-            arr = arr.astype(int64)
+        if not _holds_typed(data):   # Python numbers only: weakly typed (as PyTorch)
+            if arr.dtype.kind == "f" and arr.dtype != _default[0]:
+                arr = arr.astype(_default[0])
+            elif arr.dtype.kind in "iu" and arr.dtype != int64:
+                arr = arr.astype(int64)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"tensor: expected numeric data (bool, integer or floating point), got "
                         f"{type(data).__name__} data of dtype {arr.dtype}")

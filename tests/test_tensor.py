@@ -444,3 +444,14 @@ def test_tensor_name_is_shown_in_pictures():
     y = x * 3
     assert x.name == "weight"
     assert "weight" in viz.to_dot(y)
+
+
+def test_tensor_from_a_list_keeps_the_dtype_of_typed_elements():
+    # As PyTorch: Python numbers are weakly typed (default float dtype), but Tensors,
+    # ndarrays and NumPy scalars inside a list keep their dtype.
+    t64 = cr.tensor(1.0, dtype=cr.float64)
+    assert cr.tensor([t64, t64]).dtype == np.float64
+    assert cr.tensor([np.float64(1.0), 2.0]).dtype == np.float64
+    assert cr.tensor([1.0, 2.0]).dtype == np.float32
+    assert cr.tensor([[1.5], [2]]).dtype == np.float32
+    assert cr.tensor([1, 2]).dtype == np.int64
