@@ -120,7 +120,36 @@ def arange(start, stop=None, step=1, dtype=None, requires_grad=False):
 
 
 def linspace(start, stop, num=50, endpoint=True, dtype=None, requires_grad=False):
-    return _make(np.linspace(start, stop, num, endpoint=endpoint, dtype=_float(dtype)), requires_grad)
+    """``num`` evenly spaced values from start to stop (default float dtype), as np.linspace.
+
+    Tensor endpoints make it differentiable in them: value i is start + (stop - start) * f_i
+    with f_i = i / (num - 1) (i / num without the endpoint); array endpoints add axis 0.
+    """
+    if not (isinstance(start, Tensor) or isinstance(stop, Tensor)):
+        return _make(np.linspace(start, stop, num, endpoint=endpoint, dtype=_float(dtype)),
+                     requires_grad)
+    from . import ops
+    if num < 0:
+        raise ValueError(f"linspace: num must be non-negative, got {num}")
+    typed = [e.dtype for e in (start, stop) if isinstance(e, (Tensor, np.ndarray))]
+    out_dtype = _float(dtype) if dtype is not None else np.result_type(*typed)  # numbers: weak
+    start_t = start if isinstance(start, Tensor) else Tensor(np.asarray(start, dtype=np.float64))
+    stop_t = stop if isinstance(stop, Tensor) else Tensor(np.asarray(stop, dtype=np.float64))
+    ndim = max(start_t.ndim, stop_t.ndim)
+    if out_dtype.kind != "f":
+        out_dtype = dtypes.get_default_dtype()
+    div = (num - 1) if endpoint else num
+    frac = np.arange(num, dtype=out_dtype) / out_dtype.type(div if div > 0 else 1)
+    frac = frac.reshape((num,) + (1,) * ndim)
+    start_t, stop_t = ops.astype(start_t, out_dtype), ops.astype(stop_t, out_dtype)
+    result = start_t + (stop_t - start_t) * frac
+    if endpoint and num > 1:   # the last value is stop exactly, as in NumPy
+        last = np.zeros((num,) + (1,) * ndim, dtype=bool)
+        last[-1] = True
+        result = ops.where(last, stop_t, result)
+    if requires_grad and not result.requires_grad:
+        result.requires_grad_(True)
+    return result
 
 
 def eye(n, m=None, k=0, dtype=None, requires_grad=False):

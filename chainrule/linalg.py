@@ -24,7 +24,7 @@ from .autograd.primitive import Primitive, nondifferentiable
 from .ops._named import weak_result
 from .ops._util import data_of, shape_of
 
-__all__ = ["inv", "det", "slogdet", "solve", "cholesky", "LinAlgError", "SlogdetResult"]
+__all__ = ["inv", "det", "slogdet", "solve", "cholesky", "norm", "LinAlgError", "SlogdetResult"]
 
 LinAlgError = np.linalg.LinAlgError  # a ValueError subclass, as NumPy raises
 
@@ -406,3 +406,6 @@ def cholesky(a, upper=False):
 
 
 cholesky.primitive = _CHOLESKY
+
+
+norm = ops.norm   # np.linalg.norm's name (the same function as cr.norm)

@@ -543,26 +543,37 @@ class Tensor:
         return self
 
     # ------------------------------------------------------------------ methods (NumPy names)
-    def sum(self, axis=None, keepdims=False, dtype=None, dim=None, keepdim=None):
-        return _ops.sum(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim), dtype=dtype)
+    def sum(self, axis=None, keepdims=False, dtype=None, dim=None, keepdim=None, *, initial=None,
+            where=True):
+        return _ops.sum(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim), dtype=dtype,
+                        initial=initial, where=where)
 
-    def mean(self, axis=None, keepdims=False, dim=None, keepdim=None):
-        return _ops.mean(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim))
+    def mean(self, axis=None, keepdims=False, dim=None, keepdim=None, *, dtype=None, where=True):
+        return _ops.mean(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim),
+                         dtype=dtype, where=where)
 
-    def var(self, axis=None, ddof=0, keepdims=False, dim=None, keepdim=None):
-        return _ops.var(self, axis=_axis(axis, dim), ddof=ddof, keepdims=_keep(keepdims, keepdim))
+    def var(self, axis=None, ddof=0, keepdims=False, dim=None, keepdim=None, *, dtype=None,
+            correction=None):
+        return _ops.var(self, axis=_axis(axis, dim), ddof=ddof, keepdims=_keep(keepdims, keepdim),
+                        dtype=dtype, correction=correction)
 
-    def std(self, axis=None, ddof=0, keepdims=False, dim=None, keepdim=None):
-        return _ops.std(self, axis=_axis(axis, dim), ddof=ddof, keepdims=_keep(keepdims, keepdim))
+    def std(self, axis=None, ddof=0, keepdims=False, dim=None, keepdim=None, *, dtype=None,
+            correction=None):
+        return _ops.std(self, axis=_axis(axis, dim), ddof=ddof, keepdims=_keep(keepdims, keepdim),
+                        dtype=dtype, correction=correction)
 
-    def prod(self, axis=None, keepdims=False, dim=None, keepdim=None):
-        return _ops.prod(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim))
+    def prod(self, axis=None, keepdims=False, dim=None, keepdim=None, *, dtype=None, initial=None,
+             where=True):
+        return _ops.prod(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim),
+                         dtype=dtype, initial=initial, where=where)
 
-    def max(self, axis=None, keepdims=False, dim=None, keepdim=None):
-        return _ops.max(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim))
+    def max(self, axis=None, keepdims=False, dim=None, keepdim=None, *, initial=None, where=True):
+        return _ops.max(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim),
+                        initial=initial, where=where)
 
-    def min(self, axis=None, keepdims=False, dim=None, keepdim=None):
-        return _ops.min(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim))
+    def min(self, axis=None, keepdims=False, dim=None, keepdim=None, *, initial=None, where=True):
+        return _ops.min(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim),
+                        initial=initial, where=where)
 
     def amax(self, axis=None, keepdims=False, dim=None, keepdim=None):
         return _ops.max(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim))
@@ -576,8 +587,8 @@ class Tensor:
     def norm(self, ord=None, axis=None, keepdims=False, dim=None, keepdim=None):
         return _ops.norm(self, ord=ord, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim))
 
-    def cumsum(self, axis=None, dim=None):
-        return _ops.cumsum(self, axis=_axis(axis, dim))
+    def cumsum(self, axis=None, dim=None, *, dtype=None):
+        return _ops.cumsum(self, axis=_axis(axis, dim), dtype=dtype)
 
     def argmax(self, axis=None, keepdims=False, dim=None, keepdim=None):
         return _ops.argmax(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim))
@@ -649,14 +660,14 @@ class Tensor:
     def repeat(self, repeats, axis=None):
         return _ops.repeat(self, repeats, axis=axis)
 
-    def take(self, indices, axis=None):
-        return _ops.take(self, indices, axis=axis)
+    def take(self, indices, axis=None, mode="raise"):
+        return _ops.take(self, indices, axis=axis, mode=mode)
 
     def diagonal(self, offset=0, axis1=0, axis2=1):
         return _ops.diagonal(self, offset, axis1, axis2)
 
-    def trace(self, offset=0):
-        return _ops.trace(self, offset=offset)
+    def trace(self, offset=0, axis1=0, axis2=1, dtype=None):
+        return _ops.trace(self, offset=offset, axis1=axis1, axis2=axis2, dtype=dtype)
 
     def dot(self, other):
         return _ops.dot(self, other)
@@ -674,8 +685,8 @@ class Tensor:
     def split(self, indices_or_sections, axis=0):
         return _ops.split(self, indices_or_sections, axis=axis)
 
-    def sort(self, axis=-1, dim=None):
-        return _ops.sort(self, axis=_axis(axis, dim))
+    def sort(self, axis=-1, dim=None, *, kind=None, stable=None):
+        return _ops.sort(self, axis=_axis(axis, dim), kind=kind, stable=stable)
 
     def round(self, decimals=0):
         return _ops.round(self, decimals=decimals)

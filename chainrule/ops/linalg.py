@@ -197,8 +197,11 @@ class _Einsum(Primitive):
 _EINSUM = _Einsum()
 
 
-def einsum(subscripts, *operands):
-    """Einstein summation (np.einsum), including ellipses, implicit output and the sublist form."""
+def einsum(subscripts, *operands, optimize=False):
+    """Einstein summation (np.einsum), including ellipses, implicit output and the sublist form.
+
+    ``optimize`` is accepted as NumPy's (a contraction-order hint; the values do not depend on
+    it)."""
     if not isinstance(subscripts, str):
         subscripts, operands = _from_sublists(subscripts, *operands)
     shapes = [shape_of(op) for op in operands]

@@ -11,7 +11,7 @@ from ..autograd.dispatch import apply
 from ..autograd.primitive import Primitive
 from ._named import linear, weak_result
 from ._util import axis_error, data_of, normalize_axes, shape_of
-from .elementwise import divide, exp, log, multiply, sqrt, where
+from .elementwise import divide, exp, log, maximum, minimum, multiply, sqrt, where
 from .shape import broadcast_to, flip, reshape
 
 
@@ -43,6 +43,35 @@ def _list_input(x):
     return x
 
 
+# --------------------------------------------------------------------------- NumPy's extra keywords
+def _cast(x, dtype):
+    """x computed in ``dtype`` (NumPy's ``dtype=`` of a reduction): None leaves it as it is."""
+    if dtype is None:
+        return x
+    from .shape import astype
+    return astype(x, dtype)
+
+
+def _mask(where_, x, op):
+    """The boolean mask of NumPy's ``where=`` broadcast to x's shape (an ndarray constant)."""
+    mask = np.asarray(data_of(where_))
+    if mask.dtype != np.bool_:
+        raise TypeError(f"{op}: where= must be a boolean array, got dtype {mask.dtype}")
+    try:
+        return np.broadcast_to(mask, tuple(shape_of(x)))
+    except ValueError:
+        raise ValueError(f"{op}: where= of shape {mask.shape} does not broadcast to the input's "
+                         f"shape {tuple(shape_of(x))}") from None
+
+
+def _masked(x, where_, fill, op):
+    """x with the elements where the ``where=`` mask is False replaced by ``fill`` (no gradient
+    flows to them). ``where_=True`` (NumPy's default) returns x unchanged."""
+    if where_ is True:
+        return x
+    return where(_mask(where_, x, op), x, fill)
+
+
 # --------------------------------------------------------------------------- sum, mean
 def _sum_forward(x, axis=None, keepdims=False, dtype=None):
     try:
@@ -56,16 +85,21 @@ _SUM = linear("sum", _sum_forward,
               expand_reduced(grad, shape_of(x), axis, keepdims)).primitive
 
 
-def sum(x, axis=None, keepdims=False, dtype=None, *, dim=None, keepdim=None):
-    """Sum over ``axis`` (None: all). Shape: x's shape without the reduced axes (kept as 1 with keepdims)."""
+def sum(x, axis=None, keepdims=False, dtype=None, *, initial=None, where=True, dim=None,
+        keepdim=None):
+    """Sum over ``axis`` (None: all). Shape: x's shape without the reduced axes (kept as 1 with keepdims).
+
+    NumPy's ``initial=`` (a scalar added to each sum) and ``where=`` (a boolean mask
+    broadcastable to x; only its True elements are summed and get gradients) are accepted."""
     if dim is not None:
         axis = dim
     if keepdim is not None:
         keepdims = keepdim
-    x = _list_input(x)
+    x = _masked(_list_input(x), where, 0, "sum")
     if isinstance(axis, list):
         axis = tuple(axis)
-    return apply(_SUM, x, axis=axis, keepdims=keepdims, dtype=dtype)
+    out = apply(_SUM, x, axis=axis, keepdims=keepdims, dtype=dtype)
+    return out if initial is None else out + initial
 
 
 sum.primitive = _SUM
@@ -98,32 +132,54 @@ def _mean_transpose(grad, x, axis=None, keepdims=False):
 _MEAN = linear("mean", _mean_forward, transpose=_mean_transpose).primitive
 
 
-def mean(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
-    """Arithmetic mean over ``axis``."""
+def mean(x, axis=None, keepdims=False, dtype=None, *, where=True, dim=None, keepdim=None):
+    """Arithmetic mean over ``axis``; ``dtype`` is the dtype it is computed in (as np.mean).
+
+    ``where=`` (NumPy's boolean mask, broadcastable to x) averages only the True elements."""
     if dim is not None:
         axis = dim
     if keepdim is not None:
         keepdims = keepdim
-    x = _list_input(x)
+    x = _cast(_list_input(x), dtype)
     if isinstance(axis, list):
         axis = tuple(axis)
-    return apply(_MEAN, x, axis=axis, keepdims=keepdims)
+    if where is True:
+        return apply(_MEAN, x, axis=axis, keepdims=keepdims)
+    mask = _mask(where, x, "mean")
+    total = sum(_masked(x, mask, 0, "mean"), axis=axis, keepdims=keepdims)
+    count = np.sum(mask, axis=axis, keepdims=keepdims)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = (1.0 / count).astype(np.asarray(data_of(total)).dtype)
+    return total * scale
 
 
 mean.primitive = _MEAN
 
 
-def var(x, axis=None, ddof=0, keepdims=False, *, dim=None, keepdim=None):
-    """Variance over ``axis`` with ``ddof`` delta degrees of freedom (NumPy's default ddof=0)."""
+def var(x, axis=None, ddof=0, keepdims=False, dtype=None, *, correction=None, dim=None,
+        keepdim=None):
+    """Variance over ``axis`` with ``ddof`` delta degrees of freedom (NumPy's default ddof=0).
+
+    ``correction`` is NumPy 2's (Array API) name for ``ddof``; ``dtype`` the dtype it is
+    computed in."""
     if dim is not None:
         axis = dim
     if keepdim is not None:
         keepdims = keepdim
-    return _var(x, axis, ddof, keepdims, "var")
+    return _var(x, axis, _ddof(ddof, correction, "var"), keepdims, "var", dtype)
 
 
-def _var(x, axis, ddof, keepdims, op):
-    x = _list_input(x)
+def _ddof(ddof, correction, op):
+    if correction is None:
+        return ddof
+    if ddof != 0:
+        raise ValueError(f"{op}: ddof and correction can't be provided simultaneously "
+                         f"(got ddof={ddof!r}, correction={correction!r})")
+    return correction
+
+
+def _var(x, axis, ddof, keepdims, op, dtype=None):
+    x = _cast(_list_input(x), dtype)
     if isinstance(axis, list):
         axis = tuple(axis)
     normalize_axes(axis, len(shape_of(x)), op)
@@ -133,13 +189,14 @@ def _var(x, axis, ddof, keepdims, op):
                                                                      if n - ddof > 0 else np.inf)
 
 
-def std(x, axis=None, ddof=0, keepdims=False, *, dim=None, keepdim=None):
-    """Standard deviation: sqrt(var(x, axis, ddof))."""
+def std(x, axis=None, ddof=0, keepdims=False, dtype=None, *, correction=None, dim=None,
+        keepdim=None):
+    """Standard deviation: sqrt(var(x, axis, ddof)); ``correction`` is NumPy 2's name for ddof."""
     if dim is not None:
         axis = dim
     if keepdim is not None:
         keepdims = keepdim
-    variance = _var(x, axis, ddof, keepdims, "std")
+    variance = _var(x, axis, _ddof(ddof, correction, "std"), keepdims, "std", dtype)
     zero = np.asarray(data_of(variance)) == 0
     if not zero.any():
         return sqrt(variance)
@@ -182,26 +239,60 @@ class _Extreme(Primitive):
 _MAX, _MIN = _Extreme("max", np.max), _Extreme("min", np.min)
 
 
-def max(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
-    """Largest element over ``axis`` (np.amax); tied maxima share the gradient evenly."""
+def max(x, axis=None, keepdims=False, *, initial=None, where=True, dim=None, keepdim=None):
+    """Largest element over ``axis`` (np.amax); tied maxima share the gradient evenly.
+
+    NumPy's ``initial=`` (a scalar that takes part in every reduction, so empty slices are
+    allowed) and ``where=`` (a boolean mask broadcastable to x; needs ``initial``) are accepted;
+    where the result equals ``initial`` the gradient is shared with it as with a tie."""
     if dim is not None:
         axis = dim
     if keepdim is not None:
         keepdims = keepdim
     x = _list_input(x)
-    _check_nonempty(x, axis, "max")
-    return apply(_MAX, x, axis=axis, keepdims=keepdims)
+    if isinstance(axis, list):
+        axis = tuple(axis)
+    if initial is None:
+        if where is not True:
+            raise ValueError("max: reduction has no identity, so where= needs initial= "
+                             "(as NumPy)")
+        _check_nonempty(x, axis, "max")
+        return apply(_MAX, x, axis=axis, keepdims=keepdims)
+    x = _masked(x, where, -np.inf, "max")
+    shape = shape_of(x)
+    axes = normalize_axes(axis, len(shape), "max")
+    if any(shape[a] == 0 for a in axes) or (axis is None and 0 in shape):
+        # Nothing to compare: every result is `initial` (x gets its empty gradient).
+        return sum(x, axis=axis, keepdims=keepdims) * 0 + initial
+    return maximum(apply(_MAX, x, axis=axis, keepdims=keepdims), initial)
 
 
-def min(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
-    """Smallest element over ``axis`` (np.amin); tied minima share the gradient evenly."""
+def min(x, axis=None, keepdims=False, *, initial=None, where=True, dim=None, keepdim=None):
+    """Smallest element over ``axis`` (np.amin); tied minima share the gradient evenly.
+
+    NumPy's ``initial=`` (a scalar that takes part in every reduction, so empty slices are
+    allowed) and ``where=`` (a boolean mask broadcastable to x; needs ``initial``) are accepted;
+    where the result equals ``initial`` the gradient is shared with it as with a tie."""
     if dim is not None:
         axis = dim
     if keepdim is not None:
         keepdims = keepdim
     x = _list_input(x)
-    _check_nonempty(x, axis, "min")
-    return apply(_MIN, x, axis=axis, keepdims=keepdims)
+    if isinstance(axis, list):
+        axis = tuple(axis)
+    if initial is None:
+        if where is not True:
+            raise ValueError("min: reduction has no identity, so where= needs initial= "
+                             "(as NumPy)")
+        _check_nonempty(x, axis, "min")
+        return apply(_MIN, x, axis=axis, keepdims=keepdims)
+    x = _masked(x, where, np.inf, "min")
+    shape = shape_of(x)
+    axes = normalize_axes(axis, len(shape), "min")
+    if any(shape[a] == 0 for a in axes) or (axis is None and 0 in shape):
+        # Nothing to compare: every result is `initial` (x gets its empty gradient).
+        return sum(x, axis=axis, keepdims=keepdims) * 0 + initial
+    return minimum(apply(_MIN, x, axis=axis, keepdims=keepdims), initial)
 
 
 max.primitive, min.primitive = _MAX, _MIN
@@ -276,14 +367,21 @@ def _leave_one_out_prod(x, axis):
     return transpose(others, tuple(int(i) for i in np.argsort(order)))
 
 
-def prod(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
-    """Product of elements over ``axis``; exact gradients even when elements are zero."""
+def prod(x, axis=None, keepdims=False, dtype=None, *, initial=None, where=True, dim=None,
+         keepdim=None):
+    """Product of elements over ``axis``; exact gradients even when elements are zero.
+
+    NumPy's ``dtype=`` (computed in that dtype), ``initial=`` (a scalar factor of every product)
+    and ``where=`` (a boolean mask; only True elements are multiplied) are accepted."""
     if dim is not None:
         axis = dim
     if keepdim is not None:
         keepdims = keepdim
-    x = _list_input(x)
-    return apply(_PROD, x, axis=axis, keepdims=keepdims)
+    x = _masked(_cast(_list_input(x), dtype), where, 1, "prod")
+    if isinstance(axis, list):
+        axis = tuple(axis)
+    out = apply(_PROD, x, axis=axis, keepdims=keepdims)
+    return out if initial is None else out * initial
 
 
 prod.primitive = _PROD
@@ -332,6 +430,8 @@ def logsumexp(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     if keepdim is not None:
         keepdims = keepdim
     x = _list_input(x)
+    if isinstance(axis, list):
+        axis = tuple(axis)
     return apply(_LSE, x, axis=axis, keepdims=keepdims)
 
 
@@ -551,11 +651,11 @@ def _cumsum_forward(x, axis=None):
 _CUMSUM = linear("cumsum", _cumsum_forward, transpose=_cumsum_transpose).primitive
 
 
-def cumsum(x, axis=None, *, dim=None):
-    """Cumulative sum along ``axis`` (None: over the flattened array, as NumPy)."""
+def cumsum(x, axis=None, dtype=None, *, dim=None):
+    """Cumulative sum along ``axis`` (None: over the flattened array, as NumPy), in ``dtype``."""
     if dim is not None:
         axis = dim
-    return apply(_CUMSUM, x, axis=axis)
+    return apply(_CUMSUM, _cast(x, dtype), axis=axis)
 
 
 cumsum.primitive = _CUMSUM

@@ -566,16 +566,30 @@ def repeat(x, repeats, axis=None):
     return take(x, idx, axis=axis)
 
 
-def take(x, indices, axis=None):
-    """np.take: elements at ``indices`` along ``axis`` (None: of the flattened array)."""
+def take(x, indices, axis=None, mode="raise"):
+    """np.take: elements at ``indices`` along ``axis`` (None: of the flattened array).
+
+    ``mode`` as NumPy: "raise" (out-of-range indices raise IndexError), "wrap" (indices wrap
+    around modulo the axis size) or "clip" (indices are clipped to [0, size - 1]; negative
+    indices become 0). Repeated indices accumulate their gradients."""
     from .indexing import getitem
+    if mode not in ("raise", "wrap", "clip"):
+        raise ValueError(f"take: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
     idx = _index_array(indices, "take")
+    shape = shape_of(x)
     if axis is None:
-        _check_bounds(idx, int(np.prod(shape_of(x))), None, shape_of(x), "take")
-        return getitem(ravel(x), (idx,))
-    axis = normalize_axes(axis, len(shape_of(x)), "take")[0]
-    _check_bounds(idx, shape_of(x)[axis], axis, shape_of(x), "take")
-    return getitem(x, (slice(None),) * axis + (idx,))
+        x = ravel(x)
+        axis_ = 0
+    else:
+        axis_ = normalize_axes(axis, len(shape_of(x)), "take")[0]
+    n = shape_of(x)[axis_]
+    if mode == "raise":
+        _check_bounds(idx, n, axis_ if axis is not None else None, shape, "take")
+    elif idx.size:
+        if n == 0:
+            raise IndexError(f"take: cannot take from an empty axis (size 0) with mode={mode!r}")
+        idx = np.mod(idx, n) if mode == "wrap" else np.clip(idx, 0, n - 1)
+    return getitem(x, (slice(None),) * axis_ + (idx,))
 
 
 def _index_array(indices, op):
@@ -705,25 +719,59 @@ def diag(x, k=0):
     raise ValueError(f"diag: input must be 1-D or 2-D, got shape {shape}")
 
 
-def trace(x, offset=0, axis1=0, axis2=1):
-    """Sum along a diagonal (np.trace)."""
+def trace(x, offset=0, axis1=0, axis2=1, dtype=None):
+    """Sum along a diagonal (np.trace); ``dtype`` is the dtype of the sum (as np.trace)."""
     from .reductions import sum as sum_
-    return sum_(apply(_DIAGONAL, x, **_diagonal_params(x, offset, axis1, axis2, "trace")), axis=-1)
+    return sum_(apply(_DIAGONAL, x, **_diagonal_params(x, offset, axis1, axis2, "trace")), axis=-1,
+                dtype=dtype)
 
 
-def diff(x, n=1, axis=-1):
-    """n-th discrete difference along ``axis`` (np.diff)."""
+_NOVALUE = object()  # "argument not given" (None is a valid value to prepend)
+
+
+def diff(x, n=1, axis=-1, prepend=_NOVALUE, append=_NOVALUE):
+    """n-th discrete difference along ``axis`` (np.diff); shape: x's with ``axis`` shortened by n.
+
+    ``prepend``/``append`` (np.diff's keywords) are joined to x along ``axis`` first; a scalar
+    is repeated over the other axes. They may be Tensors (then they get gradients too)."""
     from .indexing import getitem
+    if int(n) != n or n < 0:
+        raise ValueError(f"diff: order must be a non-negative integer, got n={n!r}")
+    n = int(n)
     nd = len(shape_of(x))
+    if nd == 0:
+        raise ValueError("diff: requires input that is at least one dimensional, got shape ()")
     axis = normalize_axes(axis, nd, "diff")[0]
+    if n == 0:
+        return x
+    parts = []
+    for value in (prepend, x, append):
+        if value is _NOVALUE:
+            continue
+        if value is not x and len(shape_of(value)) == 0:
+            shape = list(shape_of(x))
+            shape[axis] = 1
+            value = broadcast_to(value, tuple(shape))
+        parts.append(value)
+    if len(parts) > 1:
+        x = concatenate(parts, axis=axis)
     for _ in range(n):
         head = (slice(None),) * axis
         x = getitem(x, head + (slice(1, None),)) - getitem(x, head + (slice(None, -1),))
     return x
 
 
-def sort(x, axis=-1):
-    """Sorted values along ``axis``; the gradient follows each value to where it came from."""
+def sort(x, axis=-1, kind=None, order=None, *, stable=None):
+    """Sorted values along ``axis``; the gradient follows each value to where it came from.
+
+    ``kind``/``stable`` are accepted as NumPy's (the sorted values do not depend on them; ties
+    are broken stably, so tied values keep their own gradients in order). ``order`` (for
+    structured arrays) is not supported."""
+    if kind not in (None, "quicksort", "mergesort", "heapsort", "stable"):
+        raise ValueError(f"sort: kind must be one of 'quicksort', 'mergesort', 'heapsort', "
+                         f"'stable' or None, got {kind!r}")
+    if order is not None:
+        raise ValueError("sort: order= applies to structured arrays, which are not supported")
     if axis is None:
         x = ravel(x)
         axis = 0
