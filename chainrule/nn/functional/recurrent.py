@@ -977,7 +977,7 @@ def _run(mode, input, hx, weights, num_layers, dropout, training, bidirectional,
         x = x[:, None, :]
     elif batch_first:
         x = ops.swapaxes(x, 0, 1)
-    length, batch = x.shape[0], x.shape[1]
+    batch = x.shape[1]
     states = num_layers * directions
 
     h0 = c0 = None
