@@ -4,6 +4,7 @@ Every reduction takes NumPy's ``axis`` (None, int or tuple) and ``keepdims``.
 max/min split the gradient evenly among tied elements (as PyTorch's amax/amin).
 """
 import builtins
+import numbers
 
 import numpy as np
 
@@ -13,6 +14,15 @@ from ._named import linear, weak_result
 from ._util import axis_error, data_of, normalize_axes, shape_of
 from .elementwise import divide, exp, log, maximum, minimum, multiply, sqrt, where
 from .shape import broadcast_to, flip, reshape
+
+
+def _check_keepdims(keepdims, op):
+    """keepdims must be a bool: NumPy's positional order (a, axis, dtype, ...) would otherwise
+    pass a dtype here silently (chainrule's is PyTorch's: x, axis, keepdims)."""
+    if isinstance(keepdims, (bool, np.bool_)) or type(keepdims) is int:
+        return bool(keepdims)
+    raise TypeError(f"{op}: keepdims must be a bool, got {keepdims!r}; the positional order is "
+                    f"{op}(x, axis, keepdims, ...) -- pass dtype= as a keyword")
 
 
 def _kept_shape(in_shape, axes):
@@ -95,6 +105,7 @@ def sum(x, axis=None, keepdims=False, dtype=None, *, initial=None, where=True, d
         axis = dim
     if keepdim is not None:
         keepdims = keepdim
+    keepdims = _check_keepdims(keepdims, "sum")
     x = _masked(_list_input(x), where, 0, "sum")
     if isinstance(axis, list):
         axis = tuple(axis)
@@ -140,6 +151,7 @@ def mean(x, axis=None, keepdims=False, dtype=None, *, where=True, dim=None, keep
         axis = dim
     if keepdim is not None:
         keepdims = keepdim
+    keepdims = _check_keepdims(keepdims, "mean")
     x = _cast(_list_input(x), dtype)
     if isinstance(axis, list):
         axis = tuple(axis)
@@ -166,10 +178,15 @@ def var(x, axis=None, ddof=0, keepdims=False, dtype=None, *, correction=None, di
         axis = dim
     if keepdim is not None:
         keepdims = keepdim
+    keepdims = _check_keepdims(keepdims, "var")
     return _var(x, axis, _ddof(ddof, correction, "var"), keepdims, "var", dtype)
 
 
 def _ddof(ddof, correction, op):
+    for name, value in (("ddof", ddof), ("correction", correction)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
+            raise TypeError(f"{op}: {name} must be a number, got {value!r}; the positional "
+                            f"order is {op}(x, axis, ddof, keepdims) -- pass dtype= as a keyword")
     if correction is None:
         return ddof
     if ddof != 0:
@@ -196,6 +213,7 @@ def std(x, axis=None, ddof=0, keepdims=False, dtype=None, *, correction=None, di
         axis = dim
     if keepdim is not None:
         keepdims = keepdim
+    keepdims = _check_keepdims(keepdims, "std")
     variance = _var(x, axis, _ddof(ddof, correction, "std"), keepdims, "std", dtype)
     zero = np.asarray(data_of(variance)) == 0
     if not zero.any():
@@ -249,6 +267,7 @@ def max(x, axis=None, keepdims=False, *, initial=None, where=True, dim=None, kee
         axis = dim
     if keepdim is not None:
         keepdims = keepdim
+    keepdims = _check_keepdims(keepdims, "max")
     x = _list_input(x)
     if isinstance(axis, list):
         axis = tuple(axis)
@@ -277,6 +296,7 @@ def min(x, axis=None, keepdims=False, *, initial=None, where=True, dim=None, kee
         axis = dim
     if keepdim is not None:
         keepdims = keepdim
+    keepdims = _check_keepdims(keepdims, "min")
     x = _list_input(x)
     if isinstance(axis, list):
         axis = tuple(axis)
@@ -377,6 +397,7 @@ def prod(x, axis=None, keepdims=False, dtype=None, *, initial=None, where=True, 
         axis = dim
     if keepdim is not None:
         keepdims = keepdim
+    keepdims = _check_keepdims(keepdims, "prod")
     x = _masked(_cast(_list_input(x), dtype), where, 1, "prod")
     if isinstance(axis, list):
         axis = tuple(axis)
@@ -429,6 +450,7 @@ def logsumexp(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
         axis = dim
     if keepdim is not None:
         keepdims = keepdim
+    keepdims = _check_keepdims(keepdims, "logsumexp")
     x = _list_input(x)
     if isinstance(axis, list):
         axis = tuple(axis)

@@ -202,3 +202,20 @@ def test_linalg_norm_is_cr_norm():
     x = cr.tensor([[3.0, 4.0], [0.0, 0.0]])
     assert cr.linalg.norm is cr.norm
     np.testing.assert_allclose(cr.linalg.norm(x, "fro").data, 5.0)
+
+
+@pytest.mark.parametrize("fn", [cr.sum, cr.mean, cr.max, cr.min, cr.prod, cr.logsumexp])
+def test_reductions_reject_a_dtype_in_the_keepdims_position(fn):
+    x = cr.ones(2, 3)
+    with pytest.raises(TypeError, match=r"keepdims must be a bool, got .*float32"):
+        fn(x, 0, np.float32)
+    assert fn(x, 0, True).shape == (1, 3)
+    assert fn(x, 0, np.bool_(False)).shape == (3,)
+
+
+@pytest.mark.parametrize("fn", [cr.var, cr.std])
+def test_var_std_reject_a_dtype_in_the_ddof_position(fn):
+    x = cr.ones(2, 3)
+    with pytest.raises(TypeError, match=r"ddof must be a number, got .*float32"):
+        fn(x, 0, np.float32)
+    assert fn(x, 0, 1, True).shape == (1, 3)
