@@ -14,6 +14,13 @@ from .autograd.modes import STATE
 __all__ = ["Tensor"]
 
 
+def _no_out(out, name):
+    """NumPy passes ``out=None`` when ``np.sum(t)`` and friends defer to the method."""
+    if out is not None:
+        raise TypeError(f"Tensor.{name}: out= is not supported (chainrule returns a new Tensor; "
+                        "write it into an array with out[...] = result.data)")
+
+
 class Tensor:
     """An n-dimensional array that records the operations applied to it.
 
@@ -544,34 +551,44 @@ class Tensor:
 
     # ------------------------------------------------------------------ methods (NumPy names)
     def sum(self, axis=None, keepdims=False, dtype=None, dim=None, keepdim=None, *, initial=None,
-            where=True):
+            where=True, out=None):
+        _no_out(out, "sum")
         return _ops.sum(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim), dtype=dtype,
                         initial=initial, where=where)
 
-    def mean(self, axis=None, keepdims=False, dim=None, keepdim=None, *, dtype=None, where=True):
+    def mean(self, axis=None, keepdims=False, dim=None, keepdim=None, *, dtype=None, where=True,
+                out=None):
+        _no_out(out, "mean")
         return _ops.mean(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim),
                          dtype=dtype, where=where)
 
     def var(self, axis=None, ddof=0, keepdims=False, dim=None, keepdim=None, *, dtype=None,
-            correction=None):
+            correction=None, out=None):
+        _no_out(out, "var")
         return _ops.var(self, axis=_axis(axis, dim), ddof=ddof, keepdims=_keep(keepdims, keepdim),
                         dtype=dtype, correction=correction)
 
     def std(self, axis=None, ddof=0, keepdims=False, dim=None, keepdim=None, *, dtype=None,
-            correction=None):
+            correction=None, out=None):
+        _no_out(out, "std")
         return _ops.std(self, axis=_axis(axis, dim), ddof=ddof, keepdims=_keep(keepdims, keepdim),
                         dtype=dtype, correction=correction)
 
     def prod(self, axis=None, keepdims=False, dim=None, keepdim=None, *, dtype=None, initial=None,
-             where=True):
+             where=True, out=None):
+        _no_out(out, "prod")
         return _ops.prod(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim),
                          dtype=dtype, initial=initial, where=where)
 
-    def max(self, axis=None, keepdims=False, dim=None, keepdim=None, *, initial=None, where=True):
+    def max(self, axis=None, keepdims=False, dim=None, keepdim=None, *, initial=None, where=True,
+               out=None):
+        _no_out(out, "max")
         return _ops.max(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim),
                         initial=initial, where=where)
 
-    def min(self, axis=None, keepdims=False, dim=None, keepdim=None, *, initial=None, where=True):
+    def min(self, axis=None, keepdims=False, dim=None, keepdim=None, *, initial=None, where=True,
+               out=None):
+        _no_out(out, "min")
         return _ops.min(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim),
                         initial=initial, where=where)
 
@@ -587,19 +604,24 @@ class Tensor:
     def norm(self, ord=None, axis=None, keepdims=False, dim=None, keepdim=None):
         return _ops.norm(self, ord=ord, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim))
 
-    def cumsum(self, axis=None, dim=None, *, dtype=None):
+    def cumsum(self, axis=None, dim=None, *, dtype=None, out=None):
+        _no_out(out, "cumsum")
         return _ops.cumsum(self, axis=_axis(axis, dim), dtype=dtype)
 
-    def argmax(self, axis=None, keepdims=False, dim=None, keepdim=None):
+    def argmax(self, axis=None, keepdims=False, dim=None, keepdim=None, *, out=None):
+        _no_out(out, "argmax")
         return _ops.argmax(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim))
 
-    def argmin(self, axis=None, keepdims=False, dim=None, keepdim=None):
+    def argmin(self, axis=None, keepdims=False, dim=None, keepdim=None, *, out=None):
+        _no_out(out, "argmin")
         return _ops.argmin(self, axis=_axis(axis, dim), keepdims=_keep(keepdims, keepdim))
 
-    def all(self, axis=None, keepdims=False):
+    def all(self, axis=None, keepdims=False, *, out=None):
+        _no_out(out, "all")
         return Tensor._wrap(np.asarray(self.data.all(axis=axis, keepdims=keepdims)))
 
-    def any(self, axis=None, keepdims=False):
+    def any(self, axis=None, keepdims=False, *, out=None):
+        _no_out(out, "any")
         return Tensor._wrap(np.asarray(self.data.any(axis=axis, keepdims=keepdims)))
 
     def reshape(self, *shape):
@@ -675,7 +697,8 @@ class Tensor:
     def matmul(self, other):
         return _ops.matmul(self, other)
 
-    def clip(self, a_min=None, a_max=None, min=None, max=None):
+    def clip(self, a_min=None, a_max=None, min=None, max=None, *, out=None):
+        _no_out(out, "clip")
         return _ops.clip(self, a_min if a_min is not None else min,
                          a_max if a_max is not None else max)
 
@@ -688,7 +711,8 @@ class Tensor:
     def sort(self, axis=-1, dim=None, *, kind=None, stable=None):
         return _ops.sort(self, axis=_axis(axis, dim), kind=kind, stable=stable)
 
-    def round(self, decimals=0):
+    def round(self, decimals=0, *, out=None):
+        _no_out(out, "round")
         return _ops.round(self, decimals=decimals)
 
     def pow(self, exponent):

@@ -455,3 +455,19 @@ def test_tensor_from_a_list_keeps_the_dtype_of_typed_elements():
     assert cr.tensor([1.0, 2.0]).dtype == np.float32
     assert cr.tensor([[1.5], [2]]).dtype == np.float32
     assert cr.tensor([1, 2]).dtype == np.int64
+
+
+def test_numpy_reductions_on_a_tensor_defer_to_its_methods():
+    # np.sum(t) calls t.sum(axis=None, dtype=None, out=None): the result is a Tensor, differentiable
+    t = cr.tensor([[1.0, -2.0], [3.0, 4.5]], requires_grad=True)
+    for np_fn, value in ((np.sum, 6.5), (np.mean, 1.625), (np.max, 4.5), (np.min, -2.0),
+                         (np.prod, -27.0), (np.var, 5.921875)):
+        result = np_fn(t)
+        assert isinstance(result, cr.Tensor)
+        np.testing.assert_allclose(result.data, value, rtol=1e-6)
+    np.sum(t * t).backward()
+    np.testing.assert_allclose(t.grad.data, 2 * t.data)
+    np.testing.assert_array_equal(np.clip(t, 0, 1).data, np.clip(t.data, 0, 1))
+    assert int(np.argmax(t).data) == 3
+    with pytest.raises(TypeError, match=r"Tensor.sum: out= is not supported"):
+        np.sum(t, out=np.zeros(()))
