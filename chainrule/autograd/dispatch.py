@@ -54,15 +54,7 @@ def apply_packed(prim, args, params):
             b = b.data
         arrays = (a, b)
     else:
-        record = False
-        arrays = []
-        for a in args:
-            if isinstance(a, Tensor):
-                arrays.append(a.data)
-                if a.requires_grad:
-                    record = True
-            else:
-                arrays.append(a)
+        arrays, record = _unwrap(args, Tensor)
     data = prim.forward(*arrays, **params) if params else prim.forward(*arrays)
     out = Tensor.__new__(Tensor)
     out.data = data if type(data) is np.ndarray else np.asarray(data)
@@ -71,11 +63,8 @@ def apply_packed(prim, args, params):
     return out
 
 
-def _apply_general(state, prim, args, params):
-    """The path with forward-mode tangents, anomaly checks or observers active."""
-    if state.levels and _has_tangents(args):
-        return _apply_with_tangents(prim, args, params)
-    Tensor = _Tensor
+def _unwrap(args, Tensor):
+    """(the arguments' arrays, whether any argument is a Tensor that requires grad)."""
     record = False
     arrays = []
     for a in args:
@@ -85,6 +74,15 @@ def _apply_general(state, prim, args, params):
                 record = True
         else:
             arrays.append(a)
+    return arrays, record
+
+
+def _apply_general(state, prim, args, params):
+    """The path with forward-mode tangents, anomaly checks or observers active."""
+    if state.levels and _has_tangents(args):
+        return _apply_with_tangents(prim, args, params)
+    Tensor = _Tensor
+    arrays, record = _unwrap(args, Tensor)
     data = prim.forward(*arrays, **params)
     out = Tensor.__new__(Tensor)
     out.data = data if type(data) is np.ndarray else np.asarray(data)

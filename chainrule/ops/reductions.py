@@ -257,62 +257,47 @@ class _Extreme(Primitive):
 _MAX, _MIN = _Extreme("max", np.max), _Extreme("min", np.min)
 
 
+def _extreme(name, prim, fill, combine, x, axis, keepdims, initial, where, dim, keepdim):
+    """max or min: NumPy's initial=/where= handled around the one primitive."""
+    if dim is not None:
+        axis = dim
+    if keepdim is not None:
+        keepdims = keepdim
+    keepdims = _check_keepdims(keepdims, name)
+    x = _list_input(x)
+    if isinstance(axis, list):
+        axis = tuple(axis)
+    if initial is None:
+        if where is not True:
+            raise ValueError(f"{name}: reduction has no identity, so where= needs initial= "
+                             "(as NumPy)")
+        _check_nonempty(x, axis, name)
+        return apply(prim, x, axis=axis, keepdims=keepdims)
+    x = _masked(x, where, fill, name)
+    shape = shape_of(x)
+    axes = normalize_axes(axis, len(shape), name)
+    if any(shape[a] == 0 for a in axes) or (axis is None and 0 in shape):
+        # Nothing to compare: every result is `initial` (x gets its empty gradient).
+        return sum(x, axis=axis, keepdims=keepdims) * 0 + initial
+    return combine(apply(prim, x, axis=axis, keepdims=keepdims), initial)
+
+
 def max(x, axis=None, keepdims=False, *, initial=None, where=True, dim=None, keepdim=None):
     """Largest element over ``axis`` (np.amax); tied maxima share the gradient evenly.
 
     NumPy's ``initial=`` (a scalar that takes part in every reduction, so empty slices are
     allowed) and ``where=`` (a boolean mask broadcastable to x; needs ``initial``) are accepted;
     where the result equals ``initial`` the gradient is shared with it as with a tie."""
-    if dim is not None:
-        axis = dim
-    if keepdim is not None:
-        keepdims = keepdim
-    keepdims = _check_keepdims(keepdims, "max")
-    x = _list_input(x)
-    if isinstance(axis, list):
-        axis = tuple(axis)
-    if initial is None:
-        if where is not True:
-            raise ValueError("max: reduction has no identity, so where= needs initial= "
-                             "(as NumPy)")
-        _check_nonempty(x, axis, "max")
-        return apply(_MAX, x, axis=axis, keepdims=keepdims)
-    x = _masked(x, where, -np.inf, "max")
-    shape = shape_of(x)
-    axes = normalize_axes(axis, len(shape), "max")
-    if any(shape[a] == 0 for a in axes) or (axis is None and 0 in shape):
-        # Nothing to compare: every result is `initial` (x gets its empty gradient).
-        return sum(x, axis=axis, keepdims=keepdims) * 0 + initial
-    return maximum(apply(_MAX, x, axis=axis, keepdims=keepdims), initial)
+    return _extreme("max", _MAX, -np.inf, maximum, x, axis, keepdims, initial, where, dim,
+                    keepdim)
 
 
 def min(x, axis=None, keepdims=False, *, initial=None, where=True, dim=None, keepdim=None):
     """Smallest element over ``axis`` (np.amin); tied minima share the gradient evenly.
 
-    NumPy's ``initial=`` (a scalar that takes part in every reduction, so empty slices are
-    allowed) and ``where=`` (a boolean mask broadcastable to x; needs ``initial``) are accepted;
-    where the result equals ``initial`` the gradient is shared with it as with a tie."""
-    if dim is not None:
-        axis = dim
-    if keepdim is not None:
-        keepdims = keepdim
-    keepdims = _check_keepdims(keepdims, "min")
-    x = _list_input(x)
-    if isinstance(axis, list):
-        axis = tuple(axis)
-    if initial is None:
-        if where is not True:
-            raise ValueError("min: reduction has no identity, so where= needs initial= "
-                             "(as NumPy)")
-        _check_nonempty(x, axis, "min")
-        return apply(_MIN, x, axis=axis, keepdims=keepdims)
-    x = _masked(x, where, np.inf, "min")
-    shape = shape_of(x)
-    axes = normalize_axes(axis, len(shape), "min")
-    if any(shape[a] == 0 for a in axes) or (axis is None and 0 in shape):
-        # Nothing to compare: every result is `initial` (x gets its empty gradient).
-        return sum(x, axis=axis, keepdims=keepdims) * 0 + initial
-    return minimum(apply(_MIN, x, axis=axis, keepdims=keepdims), initial)
+    NumPy's ``initial=`` and ``where=`` as for ``max``."""
+    return _extreme("min", _MIN, np.inf, minimum, x, axis, keepdims, initial, where, dim,
+                    keepdim)
 
 
 max.primitive, min.primitive = _MAX, _MIN
