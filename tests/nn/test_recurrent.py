@@ -514,7 +514,9 @@ def test_training_reduces_the_loss():
     target = x.sum(axis=(1, 2))[:, None]
     params = list(model.parameters()) + [w]
     losses = []
-    for _ in range(100):
+    # lr 0.5 makes the first 100 steps sensitive to BLAS rounding (the loss ratio there was
+    # 0.02 with one OpenBLAS kernel and 0.22 with another); by 300 steps both are below 0.02.
+    for _ in range(300):
         _, (h, _) = model(cr.tensor(x))
         prediction = ops.matmul(h[-1], ops.transpose(w))
         loss = ((prediction - target) ** 2).mean()
