@@ -7,10 +7,19 @@ from ._allocator import tune_allocator as _tune_allocator
 
 _tune_allocator()  # keep freed big arrays for reuse (see chainrule/_allocator.py)
 
+from .tensor import Tensor  # noqa: E402
+from . import ops  # noqa: E402
+from .core import install as _install  # noqa: E402
+
+# The one place the layers are wired: the core gets the Tensor class and the differentiable
+# helpers its chores use (it never imports them; see chainrule/core/__init__.py).
+_install(Tensor, sum_to=ops.sum_to, broadcast_to=ops.broadcast_to, astype=ops.astype,
+         add=ops.add, where=ops.where)
+
 from . import autograd  # noqa: E402
 from .autograd.function import Function, FunctionCtx
 from .autograd.gradcheck import gradcheck, gradgradcheck
-from .autograd.modes import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled,
+from .core.modes import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled,
                              no_grad, set_grad_enabled)
 from .autograd.pytree import tree_flatten, tree_map, tree_unflatten
 from .autograd.transforms import (grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp,
@@ -23,7 +32,6 @@ from .dtypes import (bool_, float16, float32, float64, get_default_dtype, int8, 
 from .ops import *  # noqa: F401,F403  (every differentiable function, by NumPy name)
 from .ops import __all__ as _ops_all  # noqa: F401
 from .random import get_rng_state, manual_seed, set_rng_state
-from .tensor import Tensor
 
 __version__ = "0.1.0"
 

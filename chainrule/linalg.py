@@ -19,9 +19,9 @@ from collections import namedtuple
 import numpy as np
 
 from . import ops
-from .autograd.dispatch import apply
-from .autograd.primitive import Primitive, nondifferentiable
-from .ops._named import weak_result
+from .core.apply import apply
+from .core.primitive import Primitive, nondifferentiable
+from .core.numeric import weak_result
 from .ops._util import data_of, shape_of
 
 __all__ = ["inv", "det", "slogdet", "solve", "cholesky", "norm", "LinAlgError", "SlogdetResult"]

@@ -7,9 +7,9 @@ import weakref
 import numpy as np
 
 from . import dtypes
-from .autograd import dispatch as _dispatch
-from .autograd import engine as _engine
-from .autograd.modes import STATE
+from .core.backward import backward as _backward
+from .core.modes import STATE
+from .core.numeric import ensure_quiet
 
 __all__ = ["Tensor"]
 
@@ -48,6 +48,7 @@ class Tensor:
     __array_priority__ = 1000
 
     def __init__(self, data, dtype=None, requires_grad=False, name=None):
+        ensure_quiet()   # NumPy's warnings at singular points stay quiet (core/numeric.py)
         if isinstance(data, Tensor):
             data = data.data
         self.data = dtypes.array_from_data(data, dtype)
@@ -274,13 +275,13 @@ class Tensor:
             retain_graph = create_graph
         if inputs is not None:
             inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-            grads = _engine.backward([self], [gradient], retain_graph, create_graph,
+            grads = _backward([self], [gradient], retain_graph, create_graph,
                                      inputs=inputs, allow_unused=True)
             for t, g in zip(inputs, grads):
                 if g is not None:
                     t.grad = g if t.grad is None else t.grad + g
             return
-        _engine.backward([self], [gradient], retain_graph, create_graph)
+        _backward([self], [gradient], retain_graph, create_graph)
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this tensor's gradient is computed; a return value replaces it."""
@@ -804,9 +805,6 @@ def _root_gradient(gradient, root, create_graph):
                            f"tensor has shape {tuple(root.shape)}; they must match")
     return Tensor._wrap(gradient) if create_graph else gradient
 
-
-_dispatch._Tensor = Tensor
-_engine._Tensor = Tensor
 
 from . import ops as _ops  # noqa: E402  (operators call into ops at call time)
 

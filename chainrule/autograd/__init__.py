@@ -4,12 +4,12 @@
 """
 import numpy as np
 
-from . import dispatch as _dispatch
-from .engine import backward as _backward
+from ..core.backward import backward as _backward
+from ..core.modes import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad,
+                          set_grad_enabled)
+from ..tensor import Tensor
 from .function import Function, FunctionCtx
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .modes import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad,
-                    set_grad_enabled)
 
 __all__ = ["grad", "backward", "Function", "FunctionCtx", "gradcheck", "gradgradcheck",
            "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
@@ -25,7 +25,6 @@ def _as_list(x):
 
 
 def _seed(outputs, grad_outputs, create_graph, op):
-    Tensor = _dispatch._Tensor
     seeds = []
     grad_outputs = grad_outputs if grad_outputs is not None else [None] * len(outputs)
     if len(grad_outputs) != len(outputs):
@@ -61,7 +60,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     An input the outputs do not depend on raises unless ``allow_unused=True`` (its entry
     is then None). ``create_graph=True`` makes the result differentiable.
     """
-    Tensor = _dispatch._Tensor
     outputs = _as_list(outputs)
     inputs_list = _as_list(inputs)
     for i, t in enumerate(inputs_list):

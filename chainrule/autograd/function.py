@@ -15,10 +15,15 @@ tangent). Define ``jvp`` when forward mode matters.
 """
 import numpy as np
 
-from . import dispatch
-from .dispatch import apply
-from .modes import STATE
-from .primitive import Primitive
+from .. import creation
+from ..core.apply import apply
+from ..core.backward import backward
+from ..core.modes import STATE, enable_grad
+from ..core.primitive import Primitive
+from ..ops.indexing import getitem
+from ..ops.reductions import sum as sum_
+from ..ops.shape import astype, concatenate, reshape
+from ..tensor import Tensor
 
 __all__ = ["Function", "FunctionCtx"]
 
@@ -67,7 +72,6 @@ class _FunctionPrimitive(Primitive):
         self.name = cls.__name__
 
     def forward(self, *arrays, ctx, n_outputs_box):
-        Tensor = dispatch._Tensor
         wrapped = [Tensor._wrap(a) if isinstance(a, np.ndarray) else a for a in arrays]
         prev = STATE.grad_enabled
         STATE.grad_enabled = False
@@ -96,15 +100,13 @@ class _FunctionPrimitive(Primitive):
         """Map the tensors forward saw to the graph's own values (for differentiable backward)."""
         mapping = {}
         for wrapper, x in zip(ctx._input_wrappers, inputs):
-            if isinstance(x, dispatch._Tensor):
+            if isinstance(x, Tensor):
                 mapping[id(wrapper)] = x
         if out is not None and len(ctx._outputs) == 1:
             mapping[id(ctx._outputs[0])] = out
         return mapping
 
     def _split(self, value, layout):
-        from ..ops.indexing import getitem
-        from ..ops.shape import astype, reshape
         parts, start = [], 0
         for shape, dtype in layout:
             n = int(np.prod(shape))
@@ -116,7 +118,6 @@ class _FunctionPrimitive(Primitive):
         return parts
 
     def vjp(self, needs, grad, out, *inputs, ctx, n_outputs_box):
-        Tensor = dispatch._Tensor
         raw = STATE.raw
         layout = n_outputs_box[0]
         if raw:
@@ -150,13 +151,9 @@ class _FunctionPrimitive(Primitive):
             filled = [t if t is not None else _zeros_like(x) for t, x in zip(tangents, inputs)]
             result = self.cls.jvp(ctx, *filled)
             if layout is not None:
-                from ..ops.shape import concatenate, reshape
                 result = concatenate([reshape(r, (-1,)) for r in result])
             return result
         # Derive J t from the VJP: u -> J^T u is linear, so its VJP applied to t is J t.
-        from .. import creation
-        from .engine import backward
-        from .modes import enable_grad
         with enable_grad():
             u = creation.zeros(out.shape, dtype=out.dtype, requires_grad=True)
             grads = self.vjp(tuple(t is not None for t in tangents), u, out, *inputs, ctx=ctx,
@@ -164,7 +161,6 @@ class _FunctionPrimitive(Primitive):
             pairs = [(g, t) for g, t in zip(grads, tangents) if g is not None and t is not None]
             if not pairs:
                 return None
-            from ..ops.reductions import sum as sum_
             total = None
             for g, t in pairs:
                 term = sum_(g * t)
@@ -181,7 +177,6 @@ class _FunctionPrimitive(Primitive):
 
 
 def _zeros_like(x):
-    from .. import creation
     return creation.zeros_like(x)
 
 
@@ -210,7 +205,6 @@ class Function:
             prim = _FunctionPrimitive(cls)
             cls._primitive = prim
         ctx = FunctionCtx()
-        Tensor = dispatch._Tensor
         recording = STATE.grad_enabled
         ctx.needs_input_grad = tuple(recording and isinstance(a, Tensor) and a.requires_grad
                                      for a in args)  # (as PyTorch: already known in forward)

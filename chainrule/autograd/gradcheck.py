@@ -7,9 +7,12 @@ Forward mode (where the ops define JVPs) is checked along a random direction v:
 """
 import numpy as np
 
-from . import dispatch
-from .engine import backward
-from .modes import enable_grad
+import warnings
+
+from ..core.backward import backward
+from ..core.modes import enable_grad, no_grad
+from ..tensor import Tensor
+from .transforms import jvp
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
@@ -19,14 +22,14 @@ class GradcheckError(RuntimeError):
 
 
 def _as_outputs(result):
-    T = dispatch._Tensor
+    T = Tensor
     if isinstance(result, (tuple, list)):
         return [r for r in result if isinstance(r, T) and r.dtype.kind == "f"]
     return [result] if isinstance(result, T) and result.dtype.kind == "f" else []
 
 
 def _prepare_inputs(inputs):
-    T = dispatch._Tensor
+    T = Tensor
     if not isinstance(inputs, (tuple, list)):
         inputs = (inputs,)
     prepared, checked = [], []
@@ -47,7 +50,6 @@ def _prepare_inputs(inputs):
 
 
 def _evaluate(f, values):
-    from .modes import no_grad
     with no_grad():
         outs = _as_outputs(f(*values))
     return [o.data.astype(np.float64) for o in outs]
@@ -67,7 +69,7 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
     require grad). On failure the message names the input index, the element index, the
     analytic and the numerical value.
     """
-    T = dispatch._Tensor
+    T = Tensor
     rng = np.random.default_rng(seed)
     values, checked = _prepare_inputs(inputs)
     if not checked:
@@ -113,7 +115,6 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
 
     # Forward mode: J v along a random direction, if every op on the path has a JVP rule.
     if check_forward:
-        from .transforms import jvp
         directions = [rng.standard_normal(values[i].shape) for i in checked]
 
         def f_checked(*xs):
@@ -128,7 +129,6 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
                                  tuple(T(d) for d in directions))
         except NotImplementedError as missing:
             # API.md: forward mode is checked "where the ops support it" -- say when it wasn't.
-            import warnings
             warnings.warn(f"gradcheck: forward mode not checked ({missing})", stacklevel=2)
             return True
         base_values = [values[i].data.copy() for i in checked]
@@ -161,7 +161,7 @@ def gradgradcheck(f, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
 
     Covers reverse-over-reverse and (with ``check_forward``) forward-over-reverse.
     """
-    T = dispatch._Tensor
+    T = Tensor
     rng = np.random.default_rng(seed + 1)
     values, checked = _prepare_inputs(inputs)
     with enable_grad():

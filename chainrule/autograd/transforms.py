@@ -14,9 +14,10 @@ import itertools
 
 import numpy as np
 
-from . import dispatch
-from .engine import backward
-from .modes import STATE, enable_grad
+from ..core.backward import backward
+from ..core.modes import STATE, enable_grad
+from ..ops.shape import astype, copy, moveaxis, reshape, stack
+from ..tensor import Tensor
 from .pytree import tree_flatten, tree_unflatten
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "jacrev", "jacfwd", "hessian", "hvp"]
@@ -24,19 +25,14 @@ __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "jacrev", "jacfwd
 _levels = itertools.count(1)
 
 
-def _Tensor():
-    return dispatch._Tensor
-
-
 def _is_traced(x):
-    T = _Tensor()
+    T = Tensor
     return isinstance(x, T) and (x.requires_grad or bool(x._tangents))
 
 
 def _prepare(leaf):
     """A fresh differentiable copy of one input leaf (connected to outer graphs and tangents)."""
-    T = _Tensor()
-    from ..ops.shape import copy
+    T = Tensor
     if isinstance(leaf, T):
         if leaf.dtype.kind != "f":
             raise TypeError(f"grad: can only differentiate with respect to floating-point inputs, "
@@ -61,7 +57,7 @@ def _prepare(leaf):
 
 def _output(value, like, nested):
     """Convert a result for the caller: Tensors inside transforms, the caller's type outside."""
-    T = _Tensor()
+    T = Tensor
     if nested:
         return value
     if isinstance(like, T):
@@ -101,7 +97,7 @@ class _Transform:
 
 
 def _zeros_for(x):
-    T = _Tensor()
+    T = Tensor
     return T._wrap(np.zeros(x.shape, dtype=x.dtype))
 
 
@@ -128,7 +124,7 @@ def value_and_grad(f, argnums=0, has_aux=False):
                 value, aux = result
             else:
                 value, aux = result, None
-            T = _Tensor()
+            T = Tensor
             if not isinstance(value, T):
                 value = T._wrap(np.asarray(value))
             if value.size != 1:
@@ -170,7 +166,7 @@ def _strip_aux(aux, like, nested):
     (Tensor arguments) or ndarrays (ndarray / number arguments)."""
     if nested:
         return aux
-    T = _Tensor()
+    T = Tensor
     if isinstance(like, T):
         return _tree_map_leaves(lambda v: v.detach() if isinstance(v, T) else v, aux)
     return _tree_map_leaves(lambda v: v.data if isinstance(v, T) else v, aux)
@@ -218,7 +214,7 @@ def vjp(f, *primals, has_aux=False):
         if has_aux:
             result, aux = result
         out_leaves, out_spec = tree_flatten(result)
-        T = _Tensor()
+        T = Tensor
         out_leaves = [o if isinstance(o, T) else T._wrap(np.asarray(o)) for o in out_leaves]
     nested = t.nested
     flat_inputs = [x for fresh in fresh_all for x in fresh]
@@ -270,7 +266,7 @@ def jvp(f, primals, tangents, has_aux=False):
         raise TypeError("jvp: primals and tangents must be tuples (one entry per argument of f)")
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
-    T = _Tensor()
+    T = Tensor
     level = next(_levels)
     with _Transform(tuple(primals) + tuple(tangents)) as t:
         STATE.levels += 1
@@ -291,7 +287,6 @@ def jvp(f, primals, tangents, has_aux=False):
                         raise ValueError(f"jvp: tangent of shape {tuple(tangent.shape)} for a primal "
                                          f"of shape {tuple(x.shape)}")
                     if tangent.dtype != x.dtype:
-                        from ..ops.shape import astype
                         tangent = astype(tangent, x.dtype)
                     tangents_map = dict(x._tangents) if x._tangents else {}
                     tangents_map[level] = tangent
@@ -324,8 +319,7 @@ def jvp(f, primals, tangents, has_aux=False):
 
 
 def _prepare_primal(leaf):
-    T = _Tensor()
-    from ..ops.shape import copy
+    T = Tensor
     if isinstance(leaf, T):
         if leaf.requires_grad or leaf._tangents:
             with enable_grad():
@@ -340,7 +334,7 @@ def _prepare_primal(leaf):
 def _strip_level(o, level):
     if not o._tangents or level not in o._tangents:
         return o
-    T = _Tensor()
+    T = Tensor
     stripped = T._wrap(o.data)
     stripped.node, stripped.requires_grad = o.node, o.requires_grad
     rest = {lv: t for lv, t in o._tangents.items() if lv != level}
@@ -364,7 +358,7 @@ def jacobian(f, argnums=0, mode="rev", has_aux=False):
     @functools.wraps(f)
     def wrapper(*args):
         nums = _argnums_tuple(argnums, len(args))
-        T = _Tensor()
+        T = Tensor
         with _Transform(args) as t:
             selected = [args[i] for i in nums]
             for i, s in zip(nums, selected):
@@ -398,15 +392,14 @@ def jacobian(f, argnums=0, mode="rev", has_aux=False):
 
 
 def _as_tensor_leaves(tree):
-    T = _Tensor()
+    T = Tensor
     leaves, spec = tree_flatten(tree)
     return [o if isinstance(o, T) else T._wrap(np.asarray(o)) for o in leaves], spec
 
 
 def _jacobian_rev(f, selected, in_shapes, has_aux):
     """One VJP per output element: rows of the Jacobian, per output leaf and argument."""
-    from ..ops.shape import reshape, stack
-    T = _Tensor()
+    T = Tensor
     if has_aux:
         out, pullback, aux = vjp(f, *selected, has_aux=True)
     else:
@@ -435,8 +428,7 @@ def _jacobian_rev(f, selected, in_shapes, has_aux):
 
 def _jacobian_fwd(f, selected, in_shapes, has_aux):
     """One JVP per input element: columns of the Jacobian, per output leaf and argument."""
-    from ..ops.shape import moveaxis, reshape, stack
-    T = _Tensor()
+    T = Tensor
     dtypes = [_float_dtype(s) for s in selected]
     columns = None                      # [leaf][argument] -> list of tangent columns
     out_leaves = out_spec = aux = None

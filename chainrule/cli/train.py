@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 from .. import random as cr_random
-from ..autograd.modes import no_grad
+from ..core.modes import no_grad
 from ..io import load, save
 from .models import build_model
 

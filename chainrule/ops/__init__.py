@@ -23,10 +23,6 @@ from .nondifferentiable import (allclose, argmax, argmin, argsort, array_equal, 
                                 greater_equal, isclose, isfinite, isinf, isnan, less, less_equal,
                                 logical_and, logical_not, logical_or, logical_xor, nonzero,
                                 not_equal, signbit)
-from ..autograd import engine as _engine
-
-# The engine's shared chores, done with differentiable ops (so create_graph works through them).
-_engine.OPS.update(sum_to=sum_to, astype=astype, add=add, broadcast_to=broadcast_to)
 
 __all__ = ['abs', 'absolute', 'add', 'allclose', 'amax', 'amin', 'append', 'arccos', 'arccosh',
            'arcsin', 'arcsinh', 'arctan', 'arctan2', 'arctanh', 'argmax', 'argmin', 'argsort',

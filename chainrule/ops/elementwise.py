@@ -11,321 +11,147 @@ import numbers
 
 import numpy as np
 
-from ..autograd.dispatch import apply
-from ..autograd.primitive import Primitive, make_op
-from ._named import (_NamedNonDifferentiable, binary, linear, nondifferentiable, operand_error,
-                     unary, weak_result)
-from ._util import data_of, shape_of
+from ..core.apply import apply
+from ..core.numeric import F64 as _F64
+from ..core.numeric import operand_error, weak_result
+from ..core.primitive import Primitive, binary, linear, make_op, nondifferentiable, unary
+from ..dtypes import get_default_dtype
+from ..tensor import Tensor
+from ._util import data_of, is_tensor, shape_of
+from .nondifferentiable import nonzero
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
 
 
-def _finite_times(grad, derivative):
-    """grad * derivative, but 0 where grad == 0 (even where derivative is inf or NaN)."""
-    return where(grad == 0, 0, derivative)
-
-
-class _SingularUnary(Primitive):
-    """A unary primitive whose derivative is infinite at some points (see module doc)."""
-
-    def __init__(self, name, fn, derivative, uses=("x", "out")):
-        self.name, self.fn, self.derivative = name, fn, derivative
-        self.needs_inputs = "x" in uses
-        self.needs_output = "out" in uses
-
-    def forward(self, x, **params):
-        try:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                out = self.fn(x, **params)
-        except (TypeError, ValueError) as error:
-            raise operand_error(self.name, (x,), error) from None
-        if not isinstance(x, np.ndarray) or out.dtype is not x.dtype:
-            from ..autograd.primitive import _weak_float
-            out = _weak_float(np.asarray(out), (x,))
-        return out
-
-    def vjp(self, needs, grad, out, x, **params):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return (grad * _finite_times(grad, self.derivative(x, out, **params)),)
-
-    def jvp(self, tangents, out, x, **params):
-        (tangent_x,) = tangents
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return tangent_x * _finite_times(tangent_x, self.derivative(x, out, **params))
-
-
-def singular_unary(name, fn, derivative, uses=("x", "out"), doc=None):
-    return make_op(_SingularUnary(name, fn, derivative, uses), doc)
-
-
 # ----------------------------------------------------------------------------- arithmetic
-class _Add(Primitive):
-    name = "add"
-    needs_inputs = False
-
-    def forward(self, x, y):
-        try:
-            out = np.add(x, y)
-        except (TypeError, ValueError) as error:
-            raise operand_error("add", (x, y), error) from None
-        if out.dtype is _F64:
-            out = _weak(out, x, y)
-        return out
-
-    def vjp(self, needs, grad, out, x, y):
-        return grad, grad
-
-    def jvp(self, tangents, out, x, y):
-        tangent_x, tangent_y = tangents
-        if tangent_x is None:
-            return tangent_y
-        if tangent_y is None:
-            return tangent_x
-        return tangent_x + tangent_y
-
-
-class _Subtract(Primitive):
-    name = "subtract"
-    needs_inputs = False
-
-    def forward(self, x, y):
-        try:
-            out = np.subtract(x, y)
-        except (TypeError, ValueError) as error:
-            raise operand_error("subtract", (x, y), error) from None
-        if out.dtype is _F64:
-            out = _weak(out, x, y)
-        return out
-
-    def vjp(self, needs, grad, out, x, y):
-        return grad, (negative(grad) if needs[1] else None)
-
-    def jvp(self, tangents, out, x, y):
-        tangent_x, tangent_y = tangents
-        if tangent_y is None:
-            return tangent_x
-        if tangent_x is None:
-            return negative(tangent_y)
-        return tangent_x - tangent_y
-
-
-_F64 = np.dtype(np.float64)
-
-
-def _weak(out, x, y):
-    return weak_result(out, (x, y))
-
-
-_ADD, _SUBTRACT = _Add(), _Subtract()
-
-
-def add(x, y):
-    """x + y, broadcasting."""
-    return apply(_ADD, x, y)
-
-
-def subtract(x, y):
-    """x - y, broadcasting."""
-    return apply(_SUBTRACT, x, y)
-
-
-add.primitive, subtract.primitive = _ADD, _SUBTRACT
-
+add = linear("add", np.add, transpose=lambda grad, x, y: (grad, grad), nargs=2,
+             elementwise=True, formula=("1", "1"), doc="x + y, broadcasting.")
+subtract = linear("subtract", np.subtract, nargs=2, elementwise=True, formula=("1", "-1"),
+                  transpose=lambda grad, x, y: (grad, negative(grad)),
+                  doc="x - y, broadcasting.")
 negative = linear("negative", np.negative, transpose=lambda grad, x: negative(grad),
-                  doc="-x")
+                  elementwise=True, formula="-1", doc="-x")
 multiply = binary("multiply", np.multiply,
                   d_dx=lambda x, y, out: y, d_dy=lambda x, y, out: x, uses=("x", "y"),
-                  doc="x * y, broadcasting.", reads=((1,), (0,)))   # d/dx reads y, d/dy reads x
-
-
-class _Divide(Primitive):
-    name = "divide"
-    needs_output = True
-    reads = ((1,), (1,))   # both gradients read y (and the output), never x
-
-    def forward(self, x, y):
-        try:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                out = np.true_divide(x, y)
-        except (TypeError, ValueError) as error:
-            raise operand_error("divide", (x, y), error) from None
-        if out.dtype is _F64:
-            out = _weak(out, x, y)
-        return out
-
-    def vjp(self, needs, grad, out, x, y):
-        if _has_zero(data_of(y)):
-            # A division by zero happened: a zero upstream gradient must stay zero there
-            # (not 0 * inf = NaN), so that where(x != 0, 1 / x, 0) is differentiable at 0.
-            with np.errstate(divide="ignore", invalid="ignore"):
-                grad_x = grad * _finite_times(grad, 1 / y) if needs[0] else None
-                grad_y = grad * _finite_times(grad, negative(out / y)) if needs[1] else None
-            return grad_x, grad_y
-        grad_x = grad / y if needs[0] else None
-        # d(x/y)/dy = -out / y
-        grad_y = negative(grad * out / y) if needs[1] else None
-        return grad_x, grad_y
-
-    def jvp(self, tangents, out, x, y):
-        tangent_x, tangent_y = tangents
-        result = None if tangent_x is None else tangent_x / y
-        if tangent_y is not None:
-            term = negative(tangent_y * out / y)
-            result = term if result is None else result + term
-        return result
-
-
-def _has_zero(v):
-    """Whether a divisor (ndarray or number) holds a zero; cheap (one C reduction)."""
-    if isinstance(v, np.ndarray):
-        return v.size > 0 and not v.all()
-    return v == 0
-
-
-divide = make_op(_Divide(), "x / y, broadcasting (true division).")
+                  reads=((1,), (0,)),   # d/dx reads y, d/dy reads x
+                  formula=("{y}", "{x}"), doc="x * y, broadcasting.")
+divide = binary("divide", np.true_divide,
+                d_dx=lambda x, y, out: 1 / y, d_dy=lambda x, y, out: negative(out / y),
+                uses=("y", "out"), reads=((1,), (1,)),   # both gradients read y, never x
+                singular=True, formula=("1/{y}", "-{x}/{y}²"),
+                doc="x / y, broadcasting (true division).")
 true_divide = divide
 
 
-class _Power(Primitive):
-    """x ** y. d/dx = y x^(y-1) (0 where y == 0); d/dy = out log x (0 where x == 0 and y >= 0)."""
-
-    name = "power"
-    needs_output = True
-
-    def forward(self, x, y):
-        try:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                if isinstance(y, numbers.Integral) and not isinstance(y, bool) and y < 0 \
-                        and np.asarray(x).dtype.kind in "iu":
-                    out = np.power(np.asarray(x, dtype=float), y)
-                else:
-                    out = np.power(x, y)
-        except (TypeError, ValueError) as error:
-            raise operand_error("power", (x, y), error) from None
-        if out.dtype is _F64:
-            out = _weak(out, x, y)
-        return out
-
-    @staticmethod
-    def d_dx(x, y):
-        if isinstance(y, numbers.Number):
-            if y == 0:
-                return 0.0 * x
-            if y == 1:
-                return 1.0 + 0.0 * x
-            if y == 2:
-                return 2.0 * x
-            return y * x ** (y - 1)
-        yd = data_of(y)
-        return where(yd == 0, 0.0, y * x ** (y - 1))
-
-    @staticmethod
-    def d_dy(x, y, out):
-        xd = data_of(x)
-        yd = data_of(y)
-        special = (xd == 0) & (yd >= 0)
-        safe_x = where(special, 1.0, x)
-        return where(special, 0.0, out * log(safe_x))
-
-    def vjp(self, needs, grad, out, x, y):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            grad_x = grad * _finite_times(grad, self.d_dx(x, y)) if needs[0] else None
-            grad_y = grad * _finite_times(grad, self.d_dy(x, y, out)) if needs[1] else None
-        return grad_x, grad_y
-
-    def jvp(self, tangents, out, x, y):
-        tangent_x, tangent_y = tangents
-        result = None
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if tangent_x is not None:
-                result = tangent_x * _finite_times(tangent_x, self.d_dx(x, y))
-            if tangent_y is not None:
-                term = tangent_y * _finite_times(tangent_y, self.d_dy(x, y, out))
-                result = term if result is None else result + term
-        return result
+def _power(x, y):
+    """np.power, except that an integer base to a negative integer power is a float."""
+    if isinstance(y, numbers.Integral) and not isinstance(y, bool) and y < 0 \
+            and np.asarray(x).dtype.kind in "iu":
+        return np.power(np.asarray(x, dtype=float), y)
+    return np.power(x, y)
 
 
-power = make_op(_Power(), "x ** y, broadcasting.")
+def _power_d_dx(x, y, out):
+    """d(x^y)/dx = y x^(y-1), and 0 where y == 0."""
+    if isinstance(y, numbers.Number):
+        if y == 0:
+            return 0.0 * x
+        if y == 1:
+            return 1.0 + 0.0 * x
+        if y == 2:
+            return 2.0 * x
+        return y * x ** (y - 1)
+    return where(data_of(y) == 0, 0.0, y * x ** (y - 1))
+
+
+def _power_d_dy(x, y, out):
+    """d(x^y)/dy = x^y log x, and 0 where x == 0 and y >= 0."""
+    special = (data_of(x) == 0) & (data_of(y) >= 0)
+    return where(special, 0.0, out * log(where(special, 1.0, x)))
+
+
+power = binary("power", _power, d_dx=_power_d_dx, d_dy=_power_d_dy, singular=True,
+               formula=("{y}·{x}^({y}-1)", "{x}^{y}·ln({x})"), doc="x ** y, broadcasting.")
 pow = power
 
 # ----------------------------------------------------------------------------- exp / log
-exp = unary("exp", np.exp, lambda x, out: out, uses=("out",), doc="e ** x")
-expm1 = unary("expm1", np.expm1, lambda x, out: out + 1, uses=("out",), doc="exp(x) - 1, accurate near 0")
-exp2 = unary("exp2", np.exp2, lambda x, out: out * _LN2, uses=("out",), doc="2 ** x")
-log = singular_unary("log", np.log, lambda x, out: 1 / x, uses=("x",), doc="natural logarithm")
-log1p = singular_unary("log1p", np.log1p, lambda x, out: 1 / (1 + x), uses=("x",),
-                       doc="log(1 + x), accurate near 0")
-log2 = singular_unary("log2", np.log2, lambda x, out: 1 / (x * _LN2), uses=("x",))
-log10 = singular_unary("log10", np.log10, lambda x, out: 1 / (x * _LN10), uses=("x",))
-sqrt = singular_unary("sqrt", np.sqrt, lambda x, out: 0.5 / out, uses=("out",),
-                      doc="square root; sqrt'(0) = inf as NumPy gives")
-square = unary("square", np.square, lambda x, out: 2 * x, uses=("x",))
-reciprocal = singular_unary("reciprocal", np.reciprocal,
-                            lambda x, out: negative(out * out), uses=("out",))
+exp = unary("exp", np.exp, lambda x, out: out, uses=("out",), formula="exp({x})", doc="e ** x")
+expm1 = unary("expm1", np.expm1, lambda x, out: out + 1, uses=("out",), formula="exp({x})",
+              doc="exp(x) - 1, accurate near 0")
+exp2 = unary("exp2", np.exp2, lambda x, out: out * _LN2, uses=("out",), formula="ln(2)·2^{x}",
+             doc="2 ** x")
+log = unary("log", np.log, lambda x, out: 1 / x, uses=("x",), singular=True, formula="1/{x}",
+            doc="natural logarithm")
+log1p = unary("log1p", np.log1p, lambda x, out: 1 / (1 + x), uses=("x",), singular=True,
+              formula="1/(1+{x})", doc="log(1 + x), accurate near 0")
+log2 = unary("log2", np.log2, lambda x, out: 1 / (x * _LN2), uses=("x",), singular=True,
+             formula="1/({x}·ln 2)")
+log10 = unary("log10", np.log10, lambda x, out: 1 / (x * _LN10), uses=("x",), singular=True,
+              formula="1/({x}·ln 10)")
+sqrt = unary("sqrt", np.sqrt, lambda x, out: 0.5 / out, uses=("out",), singular=True,
+             formula="1/(2·sqrt({x}))", doc="square root; sqrt'(0) = inf as NumPy gives")
+square = unary("square", np.square, lambda x, out: 2 * x, uses=("x",), formula="2·{x}")
 
 
-def _reciprocal_forward(x):
+def _reciprocal(x):
+    """np.reciprocal, in floating point for integer inputs (NumPy's would truncate)."""
     x = np.asarray(x)
     if x.dtype.kind in "iub":
         x = x.astype(np.float64)
     return np.reciprocal(x)
 
 
-reciprocal.primitive.fn = _reciprocal_forward
+reciprocal = unary("reciprocal", _reciprocal, lambda x, out: negative(out * out), uses=("out",),
+                   singular=True, formula="-1/{x}²")
 
 # ----------------------------------------------------------------------------- trigonometric
-sin = unary("sin", np.sin, lambda x, out: cos(x), uses=("x",))
-cos = unary("cos", np.cos, lambda x, out: negative(sin(x)), uses=("x",))
-tan = unary("tan", np.tan, lambda x, out: 1 + out * out, uses=("out",))
-arcsin = singular_unary("arcsin", np.arcsin, lambda x, out: 1 / sqrt(1 - x * x), uses=("x",))
-arccos = singular_unary("arccos", np.arccos, lambda x, out: -1 / sqrt(1 - x * x), uses=("x",))
-arctan = unary("arctan", np.arctan, lambda x, out: 1 / (1 + x * x), uses=("x",))
-sinh = unary("sinh", np.sinh, lambda x, out: cosh(x), uses=("x",))
-cosh = unary("cosh", np.cosh, lambda x, out: sinh(x), uses=("x",))
-tanh = unary("tanh", np.tanh, lambda x, out: 1 - out * out, uses=("out",))
-arcsinh = unary("arcsinh", np.arcsinh, lambda x, out: 1 / sqrt(x * x + 1), uses=("x",))
-arccosh = singular_unary("arccosh", np.arccosh, lambda x, out: 1 / sqrt(x * x - 1), uses=("x",))
-arctanh = singular_unary("arctanh", np.arctanh, lambda x, out: 1 / (1 - x * x), uses=("x",))
+sin = unary("sin", np.sin, lambda x, out: cos(x), uses=("x",), formula="cos({x})")
+cos = unary("cos", np.cos, lambda x, out: negative(sin(x)), uses=("x",), formula="-sin({x})")
+tan = unary("tan", np.tan, lambda x, out: 1 + out * out, uses=("out",), formula="1 + tan²({x})")
+arcsin = unary("arcsin", np.arcsin, lambda x, out: 1 / sqrt(1 - x * x), uses=("x",),
+               singular=True, formula="1/sqrt(1-{x}²)")
+arccos = unary("arccos", np.arccos, lambda x, out: -1 / sqrt(1 - x * x), uses=("x",),
+               singular=True, formula="-1/sqrt(1-{x}²)")
+arctan = unary("arctan", np.arctan, lambda x, out: 1 / (1 + x * x), uses=("x",),
+               formula="1/(1+{x}²)")
+sinh = unary("sinh", np.sinh, lambda x, out: cosh(x), uses=("x",), formula="cosh({x})")
+cosh = unary("cosh", np.cosh, lambda x, out: sinh(x), uses=("x",), formula="sinh({x})")
+tanh = unary("tanh", np.tanh, lambda x, out: 1 - out * out, uses=("out",),
+             formula="1 - tanh²({x})")
+arcsinh = unary("arcsinh", np.arcsinh, lambda x, out: 1 / sqrt(x * x + 1), uses=("x",),
+                formula="1/sqrt({x}²+1)")
+arccosh = unary("arccosh", np.arccosh, lambda x, out: 1 / sqrt(x * x - 1), uses=("x",),
+                singular=True, formula="1/sqrt({x}²-1)")
+arctanh = unary("arctanh", np.arctanh, lambda x, out: 1 / (1 - x * x), uses=("x",),
+                singular=True, formula="1/(1-{x}²)")
 arctan2 = binary("arctan2", np.arctan2,
                  d_dx=lambda x, y, out: y / (x * x + y * y),
                  d_dy=lambda x, y, out: negative(x) / (x * x + y * y), uses=("x", "y"),
+                 formula=("{y}/({x}²+{y}²)", "-{x}/({x}²+{y}²)"),
                  doc="arctan(x / y) in the right quadrant (NumPy's arctan2(x1, x2))")
 _DEG = math.pi / 180.0
-deg2rad = linear("deg2rad", np.deg2rad, transpose=lambda grad, x: grad * _DEG)
-rad2deg = linear("rad2deg", np.rad2deg, transpose=lambda grad, x: grad * (1 / _DEG))
+deg2rad = linear("deg2rad", np.deg2rad, transpose=lambda grad, x: grad * _DEG,
+                 elementwise=True, formula="π/180")
+rad2deg = linear("rad2deg", np.rad2deg, transpose=lambda grad, x: grad * (1 / _DEG),
+                 elementwise=True, formula="180/π")
 radians, degrees = deg2rad, rad2deg
 
 # ----------------------------------------------------------------------------- piecewise
-abs = unary("abs", np.abs, lambda x, out: sign(x), uses=("x",),
+abs = unary("abs", np.abs, lambda x, out: sign(x), uses=("x",), formula="sign({x})",
             doc="|x|; abs'(0) = 0 (API.md §2; as PyTorch)")
 absolute = fabs = abs
 # Step functions: their derivative is 0 almost everywhere (API.md §2: "zero gradient"). As in
 # PyTorch, their output requires grad when the input does and backpropagates zeros, so
 # ``floor(x).sum().backward()`` gives ``x.grad == 0``; a forward-mode tangent through them is 0.
-class _StepFunction(_NamedNonDifferentiable):
-    differentiable = True
-    needs_inputs = False
-
-    def vjp(self, needs, grad, out, x, **params):
-        g = data_of(grad)
-        return (np.zeros(np.shape(g), dtype=g.dtype),)
-
-    def jvp(self, tangents, out, x, **params):
-        return None
-
-
-def _step(name, fn, doc):
-    return make_op(_StepFunction(name, fn), doc)
-
-
-sign = _step("sign", np.sign, "-1, 0 or 1 by the sign of x (zero gradient).")
-floor = _step("floor", np.floor, "Largest integer <= x (zero gradient).")
-ceil = _step("ceil", np.ceil, "Smallest integer >= x (zero gradient).")
-trunc = _step("trunc", np.trunc, "x rounded towards zero (zero gradient).")
-rint = _step("rint", np.rint, "x rounded to the nearest integer (zero gradient).")
+sign = unary("sign", np.sign, step=True, doc="-1, 0 or 1 by the sign of x (zero gradient).")
+floor = unary("floor", np.floor, step=True, doc="Largest integer <= x (zero gradient).")
+ceil = unary("ceil", np.ceil, step=True, doc="Smallest integer >= x (zero gradient).")
+trunc = unary("trunc", np.trunc, step=True, doc="x rounded towards zero (zero gradient).")
+rint = unary("rint", np.rint, step=True, doc="x rounded to the nearest integer (zero gradient).")
 floor_divide = nondifferentiable("floor_divide", np.floor_divide,
                                  "floor(x / y), broadcasting (zero gradient).")
+_ROUND = unary("round", lambda x, decimals=0: np.round(x, decimals), step=True).primitive
 
 
 def round(x, decimals=0):
@@ -333,7 +159,6 @@ def round(x, decimals=0):
     return apply(_ROUND, x, decimals=decimals)
 
 
-_ROUND = _StepFunction("round", lambda x, decimals=0: np.round(x, decimals))
 round.primitive = _ROUND
 around = round
 
@@ -349,8 +174,14 @@ class _Extremum(Primitive):
 
     A NaN wins in maximum/minimum (its NaN is the output) and loses in fmax/fmin."""
 
+    arity = 2
+    elementwise = True
+
     def __init__(self, name, fn, sign_):
         self.name, self.fn, self.sign = name, fn, sign_
+        larger = "larger" if sign_ > 0 else "smaller"
+        self.formula = (f"1 where {{x}} is the {larger}, ½ at ties",
+                        f"1 where {{y}} is the {larger}, ½ at ties")
 
     def forward(self, x, y):
         try:
@@ -358,7 +189,7 @@ class _Extremum(Primitive):
         except (TypeError, ValueError) as error:
             raise operand_error(self.name, (x, y), error) from None
         if out.dtype is _F64:
-            out = _weak(out, x, y)
+            out = weak_result(out, (x, y))
         return out
 
     def _weights(self, x, y, dtype):
@@ -398,6 +229,8 @@ class _Clip(Primitive):
     """clip(x, a_min, a_max) with constant bounds; the gradient passes where a_min <= x <= a_max."""
 
     name = "clip"
+    elementwise = True
+    formula = "1 inside the clip range, else 0"
 
     def forward(self, x, a_min=None, a_max=None):
         try:
@@ -436,7 +269,6 @@ def clip(x, a_min=None, a_max=None, *, min=None, max=None):
     """Limit x to [a_min, a_max]. Tensor bounds are differentiable (via maximum/minimum)."""
     a_min = a_min if a_min is not None else min
     a_max = a_max if a_max is not None else max
-    from ._util import is_tensor
     if is_tensor(a_min) or is_tensor(a_max):
         out = x
         if a_min is not None:
@@ -460,6 +292,8 @@ class _Where(Primitive):
 
     name = "where"
     needs_inputs = True
+    elementwise = True
+    formula = ("0", "1 where the condition holds", "1 where the condition fails")
 
     def forward(self, condition, x, y):
         try:
@@ -467,7 +301,7 @@ class _Where(Primitive):
         except (TypeError, ValueError) as error:
             raise operand_error("where", (condition, x, y), error) from None
         if out.dtype is _F64:
-            out = _weak(out, x, y)
+            out = weak_result(out, (x, y))
         return out
 
     def vjp(self, needs, grad, out, condition, x, y):
@@ -491,7 +325,6 @@ _WHERE = _Where()
 def where(condition, x=None, y=None):
     """Elements of x where condition holds, else of y. ``where(condition)`` alone is ``nonzero``."""
     if x is None and y is None:
-        from .nondifferentiable import nonzero
         return nonzero(condition)
     return apply(_WHERE, condition, x, y)
 
@@ -506,13 +339,15 @@ def mod(x, y):
 
 _MOD = binary("mod", np.mod, d_dx=lambda x, y, out: 1.0 + 0 * data_of(out),
               d_dy=lambda x, y, out: -np.floor_divide(data_of(x), data_of(y)),
-              uses=("x", "y", "out")).primitive
+              uses=("x", "y", "out"), formula=("1", "-floor({x}/{y})")).primitive
 mod.primitive = _MOD
 remainder = mod
 
 
 class _NanToNum(Primitive):
     name = "nan_to_num"
+    elementwise = True
+    formula = "1 where {x} is finite, else 0"
 
     def forward(self, x, nan=0.0, posinf=None, neginf=None):
         out = np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
@@ -530,8 +365,8 @@ nan_to_num = make_op(_NanToNum(), "Replace NaN/inf by numbers; gradient 1 at fin
 
 def zeros_like_any(x):
     """A zero Tensor shaped like x (for filling a missing tangent)."""
-    from ..creation import zeros
-    return zeros(shape_of(x), dtype=getattr(x, "dtype", None))
+    return Tensor._wrap(np.zeros(shape_of(x), dtype=getattr(x, "dtype", None)
+                                 or get_default_dtype()))
 
 
 def positive(x):

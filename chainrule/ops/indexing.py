@@ -6,15 +6,14 @@ accumulate their gradients.
 """
 import numpy as np
 
-from ..autograd.dispatch import apply
-from ..autograd import dispatch
-from ..autograd.primitive import Primitive
+from ..core.apply import apply
+from ..core.primitive import Primitive
+from ..tensor import Tensor
 from ._util import shape_of
 
 
 def unwrap_index(key):
     """A NumPy index from a user's key: Tensors become arrays, lists become int/bool arrays."""
-    Tensor = dispatch._Tensor
     if isinstance(key, tuple):
         return tuple(_unwrap_one(k, Tensor) for k in key)
     return _unwrap_one(key, Tensor)
@@ -40,6 +39,7 @@ def _has_advanced(key):
 class _GetItem(Primitive):
     name = "getitem"
     needs_inputs = False
+    formula = "1 at {x}{key}, 0 elsewhere: upstream scattered into {shape}"
 
     def forward(self, x, key):
         try:

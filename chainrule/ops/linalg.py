@@ -4,8 +4,8 @@ import string
 
 import numpy as np
 
-from ..autograd.dispatch import apply
-from ..autograd.primitive import Primitive, make_op
+from ..core.apply import apply
+from ..core.primitive import Primitive, make_op
 from ._util import data_of, shape_of
 from .shape import reshape, swapaxes, transpose
 
@@ -29,6 +29,7 @@ class _MatMul(Primitive):
     """x @ y with NumPy's rules (1-D operands promoted and the added axis removed)."""
 
     name = "matmul"
+    formula = ("upstream @ {y}ᵀ", "{x}ᵀ @ upstream")
 
     def forward(self, x, y):
         try:
@@ -135,6 +136,7 @@ class _Einsum(Primitive):
     """einsum in explicit form; the gradient of each operand is another einsum."""
 
     name = "einsum"
+    formula = "einsum of upstream with the other operands"
 
     def forward(self, *operands, spec):
         try:

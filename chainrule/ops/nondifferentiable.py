@@ -10,7 +10,9 @@ from them (``d/dx (x + argmax(x)) = 1``); forward mode carries no tangent throug
 """
 import numpy as np
 
-from ._named import nondifferentiable
+from ..core.primitive import nondifferentiable
+from ..tensor import Tensor
+from ._util import data_of
 
 less = nondifferentiable("less", np.less)
 less_equal = nondifferentiable("less_equal", np.less_equal)
@@ -59,17 +61,14 @@ def argsort(x, axis=-1):
 
 def nonzero(x):
     """Tuple of index tensors of the non-zero elements (np.nonzero)."""
-    from ..autograd import dispatch
-    data = x.data if isinstance(x, dispatch._Tensor) else np.asarray(x)
-    return tuple(dispatch._Tensor._wrap(i) for i in np.nonzero(data))
+    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    return tuple(Tensor._wrap(i) for i in np.nonzero(data))
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     """True when all elements are close (a Python bool)."""
-    from ._util import data_of
     return bool(np.allclose(data_of(a), data_of(b), rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def array_equal(a, b):
-    from ._util import data_of
     return bool(np.array_equal(data_of(a), data_of(b)))

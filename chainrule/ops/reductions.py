@@ -8,9 +8,9 @@ import numbers
 
 import numpy as np
 
-from ..autograd.dispatch import apply
-from ..autograd.primitive import Primitive
-from ._named import linear, weak_result
+from ..core.apply import apply
+from ..core.numeric import weak_result
+from ..core.primitive import Primitive, linear
 from ._util import axis_error, data_of, normalize_axes, shape_of
 from .elementwise import divide, exp, log, maximum, minimum, multiply, sqrt, where
 from .shape import broadcast_to, flip, reshape
@@ -92,7 +92,8 @@ def _sum_forward(x, axis=None, keepdims=False, dtype=None):
 
 _SUM = linear("sum", _sum_forward,
               transpose=lambda grad, x, axis=None, keepdims=False, dtype=None:
-              expand_reduced(grad, shape_of(x), axis, keepdims)).primitive
+              expand_reduced(grad, shape_of(x), axis, keepdims),
+              formula="1 for every element: upstream broadcast back to {shape}").primitive
 
 
 def sum(x, axis=None, keepdims=False, dtype=None, *, initial=None, where=True, dim=None,
@@ -140,7 +141,9 @@ def _mean_transpose(grad, x, axis=None, keepdims=False):
     return expand_reduced(grad * (1.0 / builtins.max(_count(shape, axis), 1)), shape, axis, keepdims)
 
 
-_MEAN = linear("mean", _mean_forward, transpose=_mean_transpose).primitive
+_MEAN = linear("mean", _mean_forward, transpose=_mean_transpose,
+               formula="1/{n} for every element: upstream / {n}, broadcast back to {shape}"
+               ).primitive
 
 
 def mean(x, axis=None, keepdims=False, dtype=None, *, where=True, dim=None, keepdim=None):
@@ -229,6 +232,8 @@ class _Extreme(Primitive):
 
     def __init__(self, name, fn):
         self.name, self.fn = name, fn
+        which = "maximum" if name in ("max", "amax") else "minimum"
+        self.formula = f"1 at the {which} (split at ties), 0 elsewhere"
 
     def forward(self, x, axis=None, keepdims=False):
         try:
@@ -397,6 +402,7 @@ prod.primitive = _PROD
 class _LogSumExp(Primitive):
     name = "logsumexp"
     needs_output = True
+    formula = "softmax({x}) for every element"
 
     def forward(self, x, axis=None, keepdims=False):
         if type(x) is not np.ndarray:

@@ -6,10 +6,9 @@ import builtins
 
 import numpy as np
 
-from ..autograd.dispatch import apply
-from ..autograd.primitive import Primitive
-from ..autograd.primitive import linear as _strict_linear
-from ._named import linear, nondifferentiable
+from ..core.apply import apply
+from ..core.backward import sum_to_shape
+from ..core.primitive import Primitive, linear, nondifferentiable
 from ._util import axis_error, data_of, dtype_of, normalize_axes, shape_of
 
 
@@ -29,7 +28,8 @@ def _reshape_forward(x, shape):
 
 
 _RESHAPE = linear("reshape", _reshape_forward,
-                  transpose=lambda grad, x, shape: reshape(grad, shape_of(x))).primitive
+                  transpose=lambda grad, x, shape: reshape(grad, shape_of(x)),
+                  formula="1: upstream reshaped back to {shape}").primitive
 
 
 def reshape(x, shape, *more):
@@ -53,8 +53,8 @@ def _inverse_axes(axes):
 
 _TRANSPOSE = linear(
     "transpose", _transpose_forward,
-    transpose=lambda grad, x, axes=None: transpose(grad, None if axes is None else _inverse_axes(axes))
-).primitive
+    transpose=lambda grad, x, axes=None: transpose(grad, None if axes is None else _inverse_axes(axes)),
+    formula="1: upstream transposed back").primitive
 
 
 def transpose(x, axes=None, *more):
@@ -174,14 +174,15 @@ def atleast_3d(*xs):
 
 # --------------------------------------------------------------------------- broadcasting
 def _sum_to_forward(x, shape):
-    from ..autograd.engine import _np_sum_to
-    return np.asarray(_np_sum_to(np.asarray(x), shape), order="C")  # (ascontiguousarray makes 0-d 1-d)
+    return np.asarray(sum_to_shape(np.asarray(x), shape), order="C")  # (ascontiguousarray makes 0-d 1-d)
 
 
 _BROADCAST_TO = linear("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
-                       transpose=lambda grad, x, shape: sum_to(grad, shape_of(x))).primitive
+                       transpose=lambda grad, x, shape: sum_to(grad, shape_of(x)),
+                       formula="1: upstream summed over the broadcast axes").primitive
 _SUM_TO = linear("sum_to", _sum_to_forward,
-                 transpose=lambda grad, x, shape: broadcast_to(grad, shape_of(x))).primitive
+                 transpose=lambda grad, x, shape: broadcast_to(grad, shape_of(x)),
+                 formula="1: upstream broadcast back to {shape}").primitive
 
 
 def broadcast_to(x, shape):
@@ -215,7 +216,7 @@ def _astype_forward(x, dtype):
     return np.asarray(x).astype(dtype)
 
 
-_ASTYPE = _strict_linear("astype", _astype_forward,
+_ASTYPE = linear("astype", _astype_forward, weak=False, elementwise=True, formula="1",
                  transpose=lambda grad, x, dtype: astype(grad, dtype_of(x))).primitive
 _ASTYPE_ND = nondifferentiable("astype", _astype_forward).primitive
 
@@ -233,6 +234,7 @@ def astype(x, dtype):
 astype.primitive = _ASTYPE
 
 copy = linear("copy", lambda x: np.array(x, copy=True), transpose=lambda grad, x: grad,
+              elementwise=True, formula="1",
               doc="A copy of x with its own data (the gradient passes through unchanged).")
 identity = copy
 
@@ -251,7 +253,8 @@ def _concatenate_transpose(grad, *xs, axis=0):
 
 
 _CONCATENATE = linear("concatenate", lambda *xs, axis=0: np.concatenate(xs, axis=axis),
-                      transpose=_concatenate_transpose).primitive
+                      transpose=_concatenate_transpose, nargs=None,
+                      formula="1 on its own slice of upstream").primitive
 
 
 def concatenate(xs, axis=0, *, dim=None):
@@ -473,7 +476,8 @@ def _flip_forward(x, axis=None):
 
 
 _FLIP = linear("flip", _flip_forward,
-               transpose=lambda grad, x, axis=None: flip(grad, axis)).primitive
+               transpose=lambda grad, x, axis=None: flip(grad, axis),
+               formula="1: upstream flipped back").primitive
 
 
 def flip(x, axis=None):

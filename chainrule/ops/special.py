@@ -3,8 +3,7 @@ import math
 
 import numpy as np
 
-from ..autograd.primitive import Primitive
-from ._named import binary, unary
+from ..core.primitive import Primitive, binary, unary
 from ._util import data_of, normalize_axes
 from .elementwise import exp, multiply, negative, where
 
@@ -22,6 +21,7 @@ def _sigmoid(x):
 
 
 sigmoid = unary("sigmoid", _sigmoid, lambda x, out: out * (1 - out), uses=("out",),
+                formula="σ({x})·(1-σ({x}))",
                 doc="1 / (1 + exp(-x)), stable for large |x|")
 logistic = sigmoid
 
@@ -31,6 +31,7 @@ def _relu(x):
 
 
 relu = unary("relu", _relu, lambda x, out: data_of(out) > 0, uses=("out",),
+             formula="1 if {x} > 0 else 0",
              doc="max(x, 0); relu'(0) = 0 (API.md §2; as PyTorch)")
 
 
@@ -39,11 +40,12 @@ def _softplus(x):
         if np.asarray(x).dtype.kind == "f" else np.logaddexp(0, x)
 
 
-softplus = unary("softplus", _softplus, lambda x, out: sigmoid(x), uses=("x",),
+softplus = unary("softplus", _softplus, lambda x, out: sigmoid(x), uses=("x",), formula="σ({x})",
                  doc="log(1 + exp(x)), stable for large |x|")
 
 logaddexp = binary("logaddexp", np.logaddexp,
                    d_dx=lambda x, y, out: exp(x - out), d_dy=lambda x, y, out: exp(y - out),
+                   formula=("exp({x} - {out})", "exp({y} - {out})"),
                    doc="log(exp(x) + exp(y)) without overflow")
 logaddexp2 = binary("logaddexp2", np.logaddexp2,
                     d_dx=lambda x, y, out: 2 ** (x - out), d_dy=lambda x, y, out: 2 ** (y - out),
@@ -118,6 +120,7 @@ def _erf(x):
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 erf = unary("erf", _erf, lambda x, out: _TWO_OVER_SQRT_PI * exp(negative(x * x)), uses=("x",),
+            formula="2/√π·exp(-{x}²)",
             doc="the error function 2/sqrt(pi) * integral_0^x exp(-t^2) dt")
 
 
@@ -130,6 +133,7 @@ class _LogSoftmax(Primitive):
     """log_softmax(x, axis) = x - logsumexp(x, axis); vjp = grad - softmax * sum(grad)."""
 
     name = "log_softmax"
+    formula = "upstream - softmax·sum(upstream)"
     needs_inputs = False
     needs_output = True
 
@@ -151,6 +155,7 @@ class _Softmax(Primitive):
     """softmax(x, axis) = exp(x - max) / sum; vjp = out * (grad - sum(grad * out))."""
 
     name = "softmax"
+    formula = "softmax Jacobian: {out}·(upstream - sum(upstream·{out}))"
     needs_inputs = False
     needs_output = True
 
@@ -176,7 +181,7 @@ def log_softmax(x, axis=-1, *, dim=None):
     """log(softmax(x)) along ``axis``, computed stably. Shape: same as x."""
     if dim is not None:
         axis = dim
-    from ..autograd.dispatch import apply
+    from ..core.apply import apply
     x = _float_input(x)
     return apply(_LOG_SOFTMAX, x, axis=_check_axis(x, axis, "log_softmax"))
 
@@ -185,7 +190,7 @@ def softmax(x, axis=-1, *, dim=None):
     """exp(x) / sum(exp(x)) along ``axis``, computed stably. Shape: same as x."""
     if dim is not None:
         axis = dim
-    from ..autograd.dispatch import apply
+    from ..core.apply import apply
     x = _float_input(x)
     return apply(_SOFTMAX, x, axis=_check_axis(x, axis, "softmax"))
 

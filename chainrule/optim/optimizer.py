@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from ..autograd.modes import enable_grad, no_grad
+from ..core.modes import enable_grad, no_grad
 from ..tensor import Tensor
 
 __all__ = ["Optimizer", "required"]

@@ -11,8 +11,9 @@ import builtins
 
 import numpy as np
 
-from .format import MAX_ELEMENTS, format_array, format_shape
-from .rules import local_gradient
+from ..core.modes import raw_rules
+from .dot import draw, render, to_dot
+from .format import MAX_ELEMENTS, format_array, format_shape, op_params_text, shown_params
 from .trace import trace
 
 __all__ = ["explain", "Explanation"]
@@ -185,19 +186,20 @@ class Explanation:
                 f"{len(self.trace.steps)} backward steps; print() it for the tables>")
 
     # ------------------------------------------------------------------ pictures
+    def computation_graph(self, roots=None, model=None):
+        """The named ComputationGraph of the traced function (what the pictures draw)."""
+        return self.trace.graph(roots, model=model)
+
     def to_dot(self, show_values=True, show_grads=True, **options):
         """The computation graph with every value (green) and gradient (red), as DOT text."""
-        from .dot import to_dot
         return to_dot(self, show_values=show_values, show_grads=show_grads, **options)
 
     def draw(self, **options):
         """A :class:`~chainrule.viz.dot.Graph` (shows as SVG in Jupyter)."""
-        from .dot import draw
         return draw(self, **options)
 
     def render(self, path, **options):
         """Write the picture to ``path`` (.svg, .png, .pdf, .dot)."""
-        from .dot import render
         return render(self, path, **options)
 
 
@@ -210,7 +212,6 @@ def _is_number(text):
 
 
 def _params(params):
-    from .dot import shown_params
     return shown_params(params)
 
 
@@ -226,7 +227,6 @@ _INFIX = {"add": "+", "subtract": "-", "multiply": "·", "divide": "/", "matmul"
 
 def _expression(op, names):
     """'x + y', 'exp(v3)', 'w[0]', 'sum(v2, axis=0)' -- a readable right-hand side."""
-    from .dot import op_params_text
     if op.name == "getitem" and len(names) == 1:
         return names[0] + op_params_text(op)
     if op.name in _INFIX and len(names) == 2 and not op.params:
@@ -267,3 +267,82 @@ def explain(f, *args, print=True, **kwargs):
     if print:
         builtins.print(explanation)
     return explanation
+
+
+# ----------------------------------------------------------------------------- local gradients
+def local_gradient(op, index, names, out_name, upstream, raw):
+    """(formula, local) for input ``index`` of ``op``, both read from the op's primitive.
+
+    formula  its ``formula`` text with the inputs' display names filled in: 'z' (multiply),
+             '1/v4' (log), 'upstream @ xᵀ' (matmul); None when the primitive gives none
+    local    for an elementwise primitive, its derivative evaluated per element (the very
+             rule backward runs, on the recorded arrays); else None -- a structural op's
+             derivative is a Jacobian, not one number per element
+    """
+    prim = op.primitive
+    inputs = [v.data for v in op.inputs]
+    out = op.output.data
+    template = prim.formula_text(index) if prim is not None else None
+    formula = None
+    if template is not None:
+        x_shape = op.inputs[index].shape
+        extra = {"out": out_name, "shape": format_shape(x_shape) if x_shape is not None else "?"}
+        if "{key}" in template:
+            extra["key"] = op_params_text(op)
+        if "{n}" in template and x_shape is not None and out is not None:
+            extra["n"] = int(np.prod(x_shape, dtype=np.int64) // max(np.size(out), 1))
+        formula = _fill(template, names, **extra)
+    elif prim is None or not prim.elementwise:
+        return f"the vjp rule of {op.name}", None
+    if prim is None or not prim.elementwise:
+        return formula, None
+    local = None
+    if all(a is not None for a in inputs) and out is not None:
+        local = _evaluate(prim, index, inputs, out, op.params, raw)
+    return formula, _ratio(upstream, raw) if local is None else local
+
+
+def _evaluate(prim, index, inputs, out, params, raw):
+    """The primitive's local derivative as an ndarray shaped like the raw gradient (or None)."""
+    try:
+        with raw_rules(), np.errstate(all="ignore"):
+            local = prim.local_gradient(index, [np.asarray(a) for a in inputs], np.asarray(out),
+                                        **params)
+    except Exception:    # a rule that needs more than the recorded values: fall back
+        return None
+    if local is None:
+        return None
+    local = np.asarray(local, dtype=float)
+    shape = np.shape(raw)
+    if local.shape != shape:
+        try:
+            if np.broadcast_shapes(local.shape, shape) != shape:
+                return None
+        except ValueError:
+            return None
+        local = np.broadcast_to(local, shape)
+    return local
+
+
+def _fill(template, names, **extra):
+    values = {k: names[i] for i, k in enumerate(("x", "y", "z")) if i < len(names)}
+    values.update(extra)
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError):
+        return template
+
+
+def _ratio(upstream, raw):
+    """gradient / upstream elementwise (NaN where the upstream gradient is 0)."""
+    if upstream is None or raw is None:
+        return None
+    upstream, raw = np.asarray(upstream), np.asarray(raw)
+    try:
+        shape = np.broadcast_shapes(upstream.shape, raw.shape)
+    except ValueError:
+        return None
+    if shape != raw.shape:
+        return None
+    with np.errstate(all="ignore"):
+        return np.where(upstream != 0, raw / np.where(upstream != 0, upstream, 1), np.nan)

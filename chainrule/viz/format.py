@@ -77,3 +77,60 @@ def format_array(a, max_elements=MAX_ELEMENTS, digits=4):
     if a.dtype.kind not in "biuf":
         return f"{format_shape(a.shape)} {a.dtype}"
     return _nested(a, digits)
+
+
+def _param_text(key, value, limit=28):
+    if isinstance(value, np.ndarray):
+        text = f"array{format_shape(value.shape)}" if value.size > 6 else format_array(value)
+    elif isinstance(value, np.dtype) or isinstance(value, type):
+        text = np.dtype(value).name
+    elif isinstance(value, tuple) and any(isinstance(k, (slice, np.ndarray)) for k in value):
+        text = _index_text(value)
+    elif isinstance(value, slice):
+        text = _index_text((value,))
+    else:
+        text = repr(value)
+    if len(text) > limit:
+        text = text[:limit - 1] + "…"
+    return f"{key}={text}" if key else text
+
+
+def _index_text(key):
+    items = key if isinstance(key, tuple) else (key,)
+    parts = []
+    for k in items:
+        if isinstance(k, slice):
+            part = ":".join("" if v is None else str(v) for v in (k.start, k.stop, k.step))
+            parts.append(part[:-1] if part.endswith(":") and k.step is None else part)
+        elif k is None:
+            parts.append("None")
+        elif k is Ellipsis:
+            parts.append("...")
+        elif isinstance(k, np.ndarray):
+            parts.append(format_array(k) if k.size <= 4 else f"array{format_shape(k.shape)}")
+        else:
+            parts.append(repr(k))
+    return "[" + ", ".join(parts) + "]"
+
+
+def _is_simple(value):
+    if value is None or value is Ellipsis or isinstance(
+            value, (bool, int, float, complex, str, slice, np.ndarray, np.generic, np.dtype, type)):
+        return True
+    return isinstance(value, tuple) and all(_is_simple(v) for v in value)
+
+
+def shown_params(params):
+    """'k=v' texts for the parameters worth showing: not None / False (the usual defaults),
+    and plain data only (a custom Function's context object is left out)."""
+    return [_param_text(k, v) for k, v in params.items()
+            if v is not None and v is not False and _is_simple(v)]
+
+
+def op_params_text(op):
+    """The op's parameters in one short line: 'axis=0', '[0]' for getitem, '' when none."""
+    if not op.params:
+        return ""
+    if op.name == "getitem" and set(op.params) == {"key"}:
+        return _index_text(op.params["key"])
+    return ", ".join(shown_params(op.params))

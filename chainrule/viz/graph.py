@@ -16,6 +16,10 @@ import sys
 
 import numpy as np
 
+from ..core.backward import discover
+from ..core.node import Node
+from ..tensor import Tensor
+
 __all__ = ["Value", "Op", "ComputationGraph"]
 
 SNAPSHOT_LIMIT = 1 << 16  # arrays up to this many elements are copied when recorded
@@ -75,13 +79,15 @@ class Op:
     """One primitive application: ``output = name(*inputs, **params)``.
 
     node is the autograd Node it recorded (None when nothing was recorded, e.g. under
-    ``no_grad`` or when no input requires grad).
+    ``no_grad`` or when no input requires grad); primitive is the Primitive applied (its
+    ``formula`` and ``local_gradient`` give ``cr.explain`` its local-gradient column).
     """
 
-    __slots__ = ("index", "name", "params", "inputs", "output", "node")
+    __slots__ = ("index", "name", "params", "inputs", "output", "node", "primitive")
 
-    def __init__(self, index, name, params, inputs, output, node=None):
+    def __init__(self, index, name, params, inputs, output, node=None, primitive=None):
         self.index = index
+        self.primitive = primitive if primitive is not None or node is None else node.primitive
         self.name = name
         self.params = dict(params) if params else {}
         self.inputs = list(inputs)
@@ -165,8 +171,6 @@ class ComputationGraph:
     @classmethod
     def from_tensor(cls, y):
         """The graph behind the Tensor ``y``, read from its autograd nodes."""
-        from ..autograd.node import Node
-        from ..tensor import Tensor
         if not isinstance(y, Tensor):
             raise TypeError(f"cr.viz: expected a Tensor (or a Trace / Explanation), "
                             f"got {type(y).__name__}")
@@ -174,8 +178,7 @@ class ComputationGraph:
         out.grad = _grad_of(y)
         if y.node is None:
             return cls([], [out])
-        from ..autograd.engine import _discover
-        nodes = sorted(_discover([y.node]), key=lambda n: n.seq)
+        nodes = sorted(discover([y.node]), key=lambda n: n.seq)
         tensors = {y.node: y}  # Node -> the Tensor it produced, where still reachable
         for node in nodes:
             if node.inputs is None:

@@ -8,7 +8,8 @@ scalar output and records both passes -- the raw material of ``cr.explain``.
 """
 import numpy as np
 
-from ..autograd.modes import add_observer, remove_observer
+from ..core.backward import sum_to_shape
+from ..core.modes import add_observer, remove_observer
 from .arguments import bind_arguments, call_recording_locals, make_leaves, parameter_names, rebind
 from .graph import ComputationGraph, Op, Value, constant_value, leaf_kind, snapshot
 
@@ -53,8 +54,7 @@ def _as_array(x):
 
 def sum_to(grad, shape):
     """Sum ``grad`` over the axes broadcasting added to an array of ``shape`` (as the engine does)."""
-    from ..autograd.engine import _np_sum_to
-    return _np_sum_to(grad, tuple(shape))
+    return sum_to_shape(grad, tuple(shape))
 
 
 class Trace:
@@ -84,7 +84,7 @@ class Trace:
     def on_apply(self, prim, args, params, out):
         inputs = [self._value_of(a) for a in args]
         value = Value("op", out, snapshot(out.data))
-        op = Op(len(self.ops), prim.name, params, inputs, value, out.node)
+        op = Op(len(self.ops), prim.name, params, inputs, value, out.node, prim)
         value.producer = op
         self._values[id(out)] = value
         if out.node is not None:
@@ -182,6 +182,8 @@ class Trace:
         if model is not None:
             g.assign_modules(model)
         return g.assign_names(self.names, self.output_name, number=self.numbered)
+
+    computation_graph = graph   # what cr.viz's pictures ask of a Trace or an Explanation
 
     def to_dot(self, roots=None, show_values=True, show_grads=True, model=None, **options):
         """DOT text of the recorded graph, every value and gradient shown (see ``cr.viz.to_dot``)."""

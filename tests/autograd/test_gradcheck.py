@@ -157,8 +157,8 @@ def test_gradcheck_warns_when_forward_mode_is_not_supported():
 
     import numpy as np
 
-    from chainrule.autograd.dispatch import apply
-    from chainrule.autograd.primitive import Primitive
+    from chainrule.core.apply import apply
+    from chainrule.core.primitive import Primitive
 
     class ReverseOnly(Primitive):
         name = "reverse_only_square"

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.autograd.modes import STATE
+from chainrule.core.modes import STATE
 from chainrule.viz import explain
 from chainrule.viz.explain import Explanation
 

@@ -4,7 +4,7 @@ import pytest
 
 import chainrule as cr
 import chainrule.viz as viz
-from chainrule.autograd.modes import STATE
+from chainrule.core.modes import STATE
 
 
 def leaf(value, name=None):

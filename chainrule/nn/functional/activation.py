@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 
 from ... import ops
-from ...autograd.primitive import unary
+from ...core.primitive import unary
 from ...ops._util import data_of
 from ...ops.special import _erf
 from ...tensor import Tensor

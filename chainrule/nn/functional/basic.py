@@ -8,8 +8,8 @@ import numbers
 import numpy as np
 
 from ... import ops
-from ...autograd.dispatch import apply
-from ...autograd.primitive import Primitive
+from ...core.apply import apply
+from ...core.primitive import Primitive
 from ...dtypes import get_default_dtype
 from ...ops._util import data_of
 from ...random import generator
@@ -32,6 +32,7 @@ class _Linear(Primitive):
     """
 
     name = "linear"
+    formula = ("upstream @ {y}", "upstreamᵀ @ {x}", "1: upstream summed over the batch")
     needs_inputs = True
 
     def forward(self, x, weight, bias=None):

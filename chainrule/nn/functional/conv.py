@@ -35,8 +35,8 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ... import ops
-from ...autograd.dispatch import apply
-from ...autograd.primitive import Primitive
+from ...core.apply import apply
+from ...core.primitive import Primitive
 from ...ops._util import data_of, shape_of
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -271,6 +271,8 @@ class _Conv(Primitive):
     """conv(x, w): x (N, C, *S), w (O, C/G, *K) -> (N, O, *P); bilinear."""
 
     name = "conv"
+    formula = ("upstream convolved back with {y} (a transposed convolution)",
+               "upstream correlated with {x}")
 
     def forward(self, x, w, stride, padding, dilation, groups):
         return _conv_forward(x, w, stride, padding, dilation, groups)

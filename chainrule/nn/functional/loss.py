@@ -12,8 +12,8 @@ import warnings
 import numpy as np
 
 from ... import ops
-from ...autograd.dispatch import apply
-from ...autograd.primitive import Primitive
+from ...core.apply import apply
+from ...core.primitive import Primitive
 from ...ops._util import data_of
 from ...tensor import Tensor
 
@@ -101,6 +101,7 @@ class _SoftmaxCrossEntropy(Primitive):
     """
 
     name = "cross_entropy"
+    formula = ("upstream · (softmax({x})·sum({y}) - {y})", "-upstream · log_softmax({x})")
     needs_inputs = True
 
     def forward(self, x, q, axis=1, scale=None):

@@ -10,8 +10,8 @@ affine map with constant running statistics (composed ops).
 import numpy as np
 
 from ... import ops
-from ...autograd.dispatch import apply
-from ...autograd.primitive import Primitive
+from ...core.apply import apply
+from ...core.primitive import Primitive
 from ...ops._util import data_of
 from ...tensor import Tensor
 

@@ -24,9 +24,9 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ... import ops
-from ...autograd.dispatch import apply
-from ...autograd.modes import STATE
-from ...autograd.primitive import Primitive
+from ...core.apply import apply
+from ...core.modes import STATE
+from ...core.primitive import Primitive
 from ...ops._util import data_of, shape_of
 from ...tensor import Tensor
 from .conv import _LAYOUT, _SPATIAL, _padded, _tuple

@@ -44,9 +44,9 @@ import threading
 import numpy as np
 
 from ... import ops
-from ...autograd.dispatch import apply
-from ...autograd.modes import is_grad_enabled
-from ...autograd.primitive import Primitive
+from ...core.apply import apply
+from ...core.modes import is_grad_enabled
+from ...core.primitive import Primitive
 from ...ops.elementwise import zeros_like_any
 from ...random import generator
 from ...tensor import Tensor

@@ -3,7 +3,7 @@ import functools
 import threading
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
-           "is_anomaly_enabled"]
+           "is_anomaly_enabled", "raw_rules", "add_observer", "remove_observer"]
 
 
 # STATE.mode: what the dispatcher must do, as one number read once per op.
@@ -205,3 +205,17 @@ def remove_observer(observer):
             del observers[i]
             break
     refresh_watch()
+
+
+class raw_rules:
+    """Run derivative rules on ndarrays, recording nothing, as a plain backward does
+    (``cr.explain`` evaluates a primitive's local derivative this way)."""
+
+    def __enter__(self):
+        self._prev = STATE.raw
+        STATE.raw = True
+        return self
+
+    def __exit__(self, *exc):
+        STATE.raw = self._prev
+        return False

@@ -42,10 +42,9 @@ class Node:
 
     def release(self):
         """Drop everything backward needed (after a backward without retain_graph)."""
-        self.inputs = None
-        self.arrays = None
-        self.out_data = None
-        self.out_tangents = None
+        self.inputs = self.arrays = None
+        if self.out_data is not None or self.out_tangents is not None:
+            self.out_data = self.out_tangents = None
         self.freed = True
         if self.primitive.keeps_state:  # e.g. a cr.Function's ctx holds its saved tensors
             self.primitive.release(self.params)
