@@ -814,3 +814,4 @@ Tensor.__sub__ = _ops.subtract
 Tensor.__mul__ = _ops.multiply
 Tensor.__truediv__ = _ops.divide
 Tensor.__matmul__ = _ops.matmul
+Tensor.__pow__ = _ops.power

@@ -46,6 +46,11 @@ def unwrap(args):
         if isinstance(a, Tensor):
             return (a.data,), a.requires_grad
         return args, False
+    if len(args) == 2:
+        a, b = args
+        a_tensor, b_tensor = isinstance(a, Tensor), isinstance(b, Tensor)
+        return ((a.data if a_tensor else a, b.data if b_tensor else b),
+                a_tensor and a.requires_grad or b_tensor and b.requires_grad)
     wants_grad = False
     arrays = []
     for a in args:
@@ -73,18 +78,26 @@ def record(prim, args, params, out, arrays):
     if len(args) == 1:                 # the common cases, without the loops
         x = args[0]
         parents, needs = (x.node or x,), _ONE_NEEDS
+        versions = (x._version,) if prim.needs_inputs else None
     elif len(args) == 2:
         x, y = args
-        parents = (_parent(x), _parent(y))
-        needs = (parents[0] is not None, parents[1] is not None)
+        x_grad = isinstance(x, Tensor) and x.requires_grad
+        y_grad = isinstance(y, Tensor) and y.requires_grad
+        parents = ((x.node or x) if x_grad else None, (y.node or y) if y_grad else None)
+        needs = (x_grad, y_grad)
+        versions = None
+        if prim.needs_inputs:
+            read_x, read_y = reads(prim, needs)
+            versions = (x._version if read_x and isinstance(x, Tensor) else None,
+                        y._version if read_y and isinstance(y, Tensor) else None)
     else:
         parents = tuple([_parent(a) for a in args])
         needs = tuple([p is not None for p in parents])  # (never `None in parents`: Tensor ==)
-    versions = None
-    if prim.needs_inputs:
-        read = reads(prim, needs)
-        versions = tuple([a._version if r and isinstance(a, Tensor) else None
-                          for a, r in zip(args, read)])
+        versions = None
+        if prim.needs_inputs:
+            read = reads(prim, needs)
+            versions = tuple([a._version if r and isinstance(a, Tensor) else None
+                              for a, r in zip(args, read)])
     node = Node(prim, params, args, parents, versions, arrays, needs)
     if prim.needs_output:
         node.out_data = out.data
@@ -111,14 +124,18 @@ def reads(prim, needs):
     """
     if prim.reads is None:
         return _ALL_READ[len(needs)] if len(needs) < 8 else (True,) * len(needs)
-    wanted = set()
-    for i, need in enumerate(needs):
-        if need:
-            wanted.update(prim.reads[i])
-    return tuple(i in wanted for i in range(len(needs)))
+    table = _READ_TABLES.get(prim)
+    if table is None:
+        table = _READ_TABLES[prim] = {}
+    read = table.get(needs)
+    if read is None:
+        wanted = {j for i, need in enumerate(needs) if need for j in prim.reads[i]}
+        read = table[needs] = tuple(i in wanted for i in range(len(needs)))
+    return read
 
 
 _ALL_READ = [(True,) * n for n in range(8)]
+_READ_TABLES = {}   # primitive -> {needs: reads}, filled on first use
 
 
 # ----------------------------------------------------------------------------- forward mode

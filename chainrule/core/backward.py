@@ -22,6 +22,7 @@ from .node import Node
 from .numeric import ensure_quiet
 
 Tensor = None  # the Tensor class, handed in by chainrule.core.install
+ndarray = np.ndarray
 
 
 def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=None,
@@ -37,12 +38,20 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
     prev_raw, prev_enabled = STATE.raw, STATE.grad_enabled
     STATE.raw, STATE.grad_enabled = not create_graph, create_graph   # how the rules run
     try:
-        for node in walk.schedule(start):
-            grad = walk.pending.pop(node, None)
+        ready, waiting, parents_of = walk.schedule(start)
+        pending, step = walk.pending, walk.step
+        while ready:
+            node = ready.pop()
+            grad = pending.pop(node, None)
             if grad is not None:        # (None: nothing flowed here, e.g. integer paths only)
-                walk.step(node, grad)
+                step(node, grad)
                 if not retain_graph:
                     node.release()
+            for p in (node.parents if parents_of is None else parents_of[node]):
+                if type(p) is Node:     # one consumer fewer to wait for; ready at zero
+                    waiting[p] -= 1
+                    if not waiting[p]:
+                        ready.append(p)
     finally:
         STATE.raw, STATE.grad_enabled = prev_raw, prev_enabled
         STATE.backward_node = None
@@ -59,12 +68,17 @@ class Pass:
     captured     autograd.grad's non-leaf inputs: Node -> its gradient
     target_ids   autograd.grad's leaf inputs by id (None for Tensor.backward)
     useful       autograd.grad: the nodes from which some input is reachable
+    observers, anomaly  explain/viz observers and detect_anomaly, read once per pass
     """
+
+    __slots__ = ("raw", "pending", "leaf_grads", "owned", "handed", "captured", "target_ids",
+                 "useful", "observers", "anomaly")
 
     def __init__(self, create_graph, inputs):
         self.raw = not create_graph
         self.pending, self.leaf_grads, self.owned, self.handed = {}, {}, set(), set()
         self.captured, self.target_ids, self.useful = {}, None, None
+        self.observers, self.anomaly = STATE.observers, STATE.anomaly
         if inputs is not None:
             self.target_ids = {id(t) for t in inputs if t.node is None}
             self.captured = {t.node: None for t in inputs if t.node is not None}
@@ -90,38 +104,69 @@ class Pass:
 
     # ------------------------------------------------------------------------- schedule
     def schedule(self, start):
-        """Yield nodes so that each comes after every consumer that feeds it.
+        """(ready, waiting, parents_of): what reverse topological order needs.
 
-        Counts, for each node, the edges from its consumers; a node is ready when all of
-        them have delivered. For autograd.grad only the nodes that reach an input count.
+        waiting[node] counts the graph edges from the node's consumers; a node is ready once
+        all of them have delivered (``backward`` counts down). For autograd.grad only the
+        nodes that reach an input take part: parents_of[node] lists those among its parents
+        (None for Tensor.backward: every parent takes part).
         """
         if self.target_ids is None:
-            deps, parents_of = count_consumers(start), None
+            waiting, parents_of = count_consumers(start), None
         else:
             self.useful = prune(discover(start), self.captured, self.target_ids)
             parents_of = {node: tuple([p for p in node.parents
                                        if type(p) is Node and p in self.useful])
                           for node in self.useful}
-            deps = dict.fromkeys(start, 0)
+            waiting = dict.fromkeys(start, 0)
             for parents in parents_of.values():
                 for p in parents:
-                    deps[p] = deps.get(p, 0) + 1
-        ready = [n for n in start if deps.get(n) == 0 and (parents_of is None or n in parents_of)]
-        while ready:
-            node = ready.pop()
-            yield node
-            for p in (node.parents if parents_of is None else parents_of[node]):
-                if type(p) is Node:
-                    left = deps[p] - 1
-                    deps[p] = left
-                    if left == 0:
-                        ready.append(p)
+                    waiting[p] = waiting.get(p, 0) + 1
+        ready = [n for n in start
+                 if waiting.get(n) == 0 and (parents_of is None or n in parents_of)]
+        return ready, waiting, parents_of
 
     # ------------------------------------------------------------------------- step
     def step(self, node, grad):
         """Run one node's vjp on its output's gradient and send each input its share."""
         if self.owned:
             self.owned.discard(id(grad))   # (its id may be reused once it is gone)
+        if node.freed or node.hooks or node.retained is not None or self.captured:
+            grad = self.before_step(node, grad)
+        if node.versions is not None:
+            for x, version in zip(node.inputs, node.versions):
+                if version is not None and x._version != version:
+                    raise version_error(node)
+        if node.out_modified is not None:
+            raise version_error(node)
+        needs = node.needs if self.useful is None else self.wanted(node)
+        grads = ()
+        if True in needs:
+            if self.raw and not self.anomaly:      # rules on the recorded arrays
+                params = node.params
+                grads = node.primitive.vjp(needs, grad, node.out_data, *node.arrays, **params) \
+                    if params else node.primitive.vjp(needs, grad, node.out_data, *node.arrays)
+            else:
+                grads = self.vjp(node, needs, grad)
+        if self.observers:
+            for observer in self.observers:
+                observer.on_backward(node, grad, grads)
+        for x, parent, grad_x in zip(node.arrays, node.parents, grads):
+            if grad_x is None or parent is None:
+                continue
+            if type(grad_x) is not ndarray or type(x) is not ndarray or not self.raw \
+                    or grad_x.shape != x.shape or grad_x.dtype is not x.dtype:
+                grad_x = self.fit(grad_x, x)
+            if self.anomaly:
+                check_grad(node, grad_x)
+            if type(parent) is Node:
+                old = self.pending.get(parent)
+                self.pending[parent] = grad_x if old is None else self.add(old, grad_x)
+            else:
+                self.add_to_leaf(parent, grad_x)
+
+    def before_step(self, node, grad):
+        """The rare cases: a freed graph, tensor hooks, retain_grad, autograd.grad targets."""
         if node.freed:
             raise freed_error(node, grad)
         if node.hooks:
@@ -130,28 +175,11 @@ class Pass:
             self.retain(node, grad)
         if node in self.captured:
             self.captured[node] = grad
-        check_versions(node)
-        needs = node.needs if self.useful is None else self.wanted(node)
-        grads = ()
-        if True in needs:
-            grads = self.vjp(node, needs, grad)
-        for observer in STATE.observers:
-            observer.on_backward(node, grad, grads)
-        anomaly = STATE.anomaly
-        for x, parent, grad_x in zip(node.arrays, node.parents, grads):
-            if grad_x is None or parent is None:
-                continue
-            grad_x = self.fit(grad_x, x)
-            if anomaly:
-                check_grad(node, grad_x)
-            if type(parent) is Node:
-                old = self.pending.get(parent)
-                self.pending[parent] = grad_x if old is None else self.add(old, grad_x)
-            else:
-                self.add_to_leaf(parent, grad_x)
+        return grad
 
     def vjp(self, node, needs, grad):
-        """The primitive's rule, on ndarrays (raw) or on Tensors that record (create_graph)."""
+        """The primitive's rule on Tensors that record (create_graph) or under detect_anomaly
+        (the plain raw call is inlined in ``step``)."""
         prim = node.primitive
         if self.raw:
             out, args = node.out_data, node.arrays
@@ -161,7 +189,7 @@ class Pass:
                 out = Tensor._wrap(node.out_data)
                 out.node, out.requires_grad = node, True
                 out._tangents = node.out_tangents
-        if STATE.anomaly:
+        if self.anomaly:
             STATE.backward_node = node   # names the node if a rule's own op yields NaN
         if node.params:
             return prim.vjp(needs, grad, out, *args, **node.params)
@@ -297,17 +325,8 @@ def fit_graph(grad, shape, dtype):
 
 
 # ----------------------------------------------------------------------------- checks
-def check_versions(node):
-    """Raise if an input or output the rules read was modified in place after recording."""
-    if node.versions is not None:
-        for x, version in zip(node.inputs, node.versions):
-            if version is not None and x._version != version:
-                raise version_error(node)
-    if node.out_modified is not None:
-        raise version_error(node)
-
-
 def version_error(node):
+    """The error for an input or output the rules read that was modified in place."""
     for i, (x, version) in enumerate(zip(node.inputs, node.versions or ())):
         if version is not None and x._version != version:
             return RuntimeError(

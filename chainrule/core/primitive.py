@@ -166,23 +166,39 @@ class _Unary(Primitive):
         return out
 
     def vjp(self, needs, grad, out, x, **params):
-        if self.step:
-            return (np.zeros(grad.shape, dtype=grad.dtype),)
-        if self.singular:
-            return (times_finite(grad, quietly(self.derivative, x, out, **params)),)
-        return (grad * self.derivative(x, out, **params),)
+        if params:
+            return (grad * self.derivative(x, out, **params),)
+        return (grad * self.derivative(x, out),)
 
     def jvp(self, tangents, out, x, **params):
-        if self.step:
-            return None
-        if self.singular:
-            return times_finite(tangents[0], quietly(self.derivative, x, out, **params))
         return tangents[0] * self.derivative(x, out, **params)
 
     def local_gradient(self, index, arrays, out, **params):
-        if self.step:
-            return np.zeros(np.shape(out))
         return self.derivative(arrays[0], out, **params)
+
+
+class _SingularUnary(_Unary):
+    """``unary(..., singular=True)``: a zero upstream gradient stays zero where the
+    derivative is infinite (``times_finite``); NumPy's warnings there are quiet."""
+
+    def vjp(self, needs, grad, out, x, **params):
+        return (times_finite(grad, quietly(self.derivative, x, out, **params)),)
+
+    def jvp(self, tangents, out, x, **params):
+        return times_finite(tangents[0], quietly(self.derivative, x, out, **params))
+
+
+class _StepUnary(_Unary):
+    """``unary(..., step=True)``: derivative 0 almost everywhere; backpropagates zeros."""
+
+    def vjp(self, needs, grad, out, x, **params):
+        return (np.zeros(grad.shape, dtype=grad.dtype),)
+
+    def jvp(self, tangents, out, x, **params):
+        return None
+
+    def local_gradient(self, index, arrays, out, **params):
+        return np.zeros(np.shape(out))
 
 
 def unary(name, fn, derivative=None, uses=("x", "out"), singular=False, step=False,
@@ -196,7 +212,8 @@ def unary(name, fn, derivative=None, uses=("x", "out"), singular=False, step=Fal
     """
     if derivative is None and not step:
         raise TypeError(f"unary {name!r}: give derivative=, or step=True for a step function")
-    return make_op(_Unary(name, fn, derivative, uses, singular, step, formula), doc)
+    kind = _StepUnary if step else _SingularUnary if singular else _Unary
+    return make_op(kind(name, fn, derivative, uses, singular, step, formula), doc)
 
 
 class _Binary(Primitive):
@@ -221,16 +238,12 @@ class _Binary(Primitive):
             out = weak_result(out, (x, y))
         return out
 
-    def _times(self, grad, partial, x, y, out, params):
-        """grad times one partial derivative (kept finite where grad is 0 if singular)."""
-        if self.singular:
-            return times_finite(grad, quietly(partial, x, y, out, **params))
-        return grad * partial(x, y, out, **params)
-
     def vjp(self, needs, grad, out, x, y, **params):
-        grad_x = self._times(grad, self.d_dx, x, y, out, params) if needs[0] else None
-        grad_y = self._times(grad, self.d_dy, x, y, out, params) if needs[1] else None
-        return grad_x, grad_y
+        if params:
+            return (grad * self.d_dx(x, y, out, **params) if needs[0] else None,
+                    grad * self.d_dy(x, y, out, **params) if needs[1] else None)
+        return (grad * self.d_dx(x, y, out) if needs[0] else None,
+                grad * self.d_dy(x, y, out) if needs[1] else None)
 
     def jvp(self, tangents, out, x, y, **params):
         tangent_x, tangent_y = tangents
@@ -242,9 +255,24 @@ class _Binary(Primitive):
             result = term if result is None else result + term
         return result
 
+    def _times(self, grad, partial, x, y, out, params):
+        """grad times one partial derivative."""
+        return grad * partial(x, y, out, **params)
+
     def local_gradient(self, index, arrays, out, **params):
         partial = self.d_dx if index == 0 else self.d_dy
         return partial(arrays[0], arrays[1], out, **params)
+
+
+class _SingularBinary(_Binary):
+    """``binary(..., singular=True)``: as ``_SingularUnary``, for each partial."""
+
+    def vjp(self, needs, grad, out, x, y, **params):
+        return (self._times(grad, self.d_dx, x, y, out, params) if needs[0] else None,
+                self._times(grad, self.d_dy, x, y, out, params) if needs[1] else None)
+
+    def _times(self, grad, partial, x, y, out, params):
+        return times_finite(grad, quietly(partial, x, y, out, **params))
 
 
 def binary(name, fn, d_dx, d_dy, uses=("x", "y", "out"), reads=None, singular=False,
@@ -255,7 +283,8 @@ def binary(name, fn, d_dx, d_dy, uses=("x", "y", "out"), reads=None, singular=Fa
     (optional): per input, the inputs its partial reads, e.g. ((1,), (0,)) for x * y --
     only those are checked against later in-place writes. ``singular`` as for ``unary``.
     """
-    return make_op(_Binary(name, fn, d_dx, d_dy, uses, reads, singular, formula), doc)
+    kind = _SingularBinary if singular else _Binary
+    return make_op(kind(name, fn, d_dx, d_dy, uses, reads, singular, formula), doc)
 
 
 # ----------------------------------------------------------------------------- linear maps

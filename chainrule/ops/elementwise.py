@@ -46,6 +46,8 @@ true_divide = divide
 
 def _power(x, y):
     """np.power, except that an integer base to a negative integer power is a float."""
+    if type(y) is float or type(y) is int and y >= 0:    # the common case, checked cheaply
+        return np.power(x, y)
     if isinstance(y, numbers.Integral) and not isinstance(y, bool) and y < 0 \
             and np.asarray(x).dtype.kind in "iu":
         return np.power(np.asarray(x, dtype=float), y)
