@@ -1,0 +1,1 @@
+"""The recurrent scans: one primitive per layer and direction (Elman RNN, LSTM, GRU)."""
