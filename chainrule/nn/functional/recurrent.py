@@ -8,169 +8,25 @@ PyTorch's equations, gate order and weight shapes (``G`` gates of size ``H``):
     GRU   r, z = sigmoid(W_i{r,z} x + b_i{r,z} + W_h{r,z} h + b_h{r,z})
           n = tanh(W_in x + b_in + r * (W_hn h + b_hn));  h' = (1 - z) * n + z * h      G = 3
 
-How the work is laid out (the speed is measured against PyTorch's fused kernels):
-
-* One layer in one direction is ONE primitive (a *scan*). Its forward is NumPy:
-  the input projection of every time step as one GEMM, ``(seq*batch, input) @
-  W_ih^T``, then a lean loop with one small GEMM and a few in-place ufuncs per
-  step. Its VJP and JVP are written with chainrule ops, so they run on ndarrays
-  when nothing is recorded and build a graph under ``create_graph=True`` (double
-  backward, forward-over-reverse). Whatever does not depend on the recurrence
-  (weight gradients, the input's gradient) is one GEMM over all steps; the
-  per-step loop only carries the state's gradient.
-* The forward keeps each step's gates as G contiguous (batch, H) blocks, (seq_len, G,
-  batch, H) (NumPy is about 3x slower on the strided column blocks of a (batch, G*H)
-  layout); the pass that adds the bias after the projection GEMM also reorders it.
-  The LSTM's backward works batch-major, (batch, 4H) per step, so that each step's
-  carry is one GEMM with W_hh as stored; the GRU's is gate-major (its gate gradients
-  are one broadcast product per step, its weight gradients batched GEMMs per gate).
-* When the call is recorded, the forward also leaves the activated gates and the
-  derivative factors the backward loop needs in a workspace (cuDNN's "reserve
-  space"), computed in place while each step's values are in cache. The first
-  reverse pass that records nothing uses it once; any other pass (a second
-  backward, ``create_graph``, forward mode) recomputes those values from the
-  inputs with differentiable ops.
-* Sigmoids are computed as ``0.5 * tanh(0.5 a) + 0.5`` (no overflow; one ufunc
-  for all gates), with the 0.5 folded into the weights.
-* Scratch arrays (the workspace, the per-step gradients gathered by an unrecorded
-  backward) are recycled through a small pool, and so is an output array once
-  nothing refers to it any more (CPython's reference count): a fresh multi-megabyte
-  array costs a page fault per 4 KiB on first touch, which measured as much as the
-  arithmetic of the step it holds.
+This module is the public layer: it checks the arguments (``_recurrent_checks``), stacks the
+layers and directions, applies dropout between layers and handles ``batch_first`` and unbatched
+input. Each layer in one direction runs as one scan primitive from ``scans/``; how their work
+is laid out, for speed, is told in ``scans/__init__.py``.
 """
 import numpy as np
 
 from ... import ops
 from ...autograd.dispatch import apply
 from ...autograd.modes import is_grad_enabled
+from ...creation import as_tensor_like
 from ...random import generator
 from ...tensor import Tensor
-from .scans.buffers import _Workspace
-from .scans.gru import _GRU_SCAN
-from .scans.lstm import _LSTM_SCAN, _unpack_lstm
-from .scans.rnn import _RNN_RELU_SCAN, _RNN_TANH_SCAN
+from ._recurrent_checks import _GATES, _check_dtype, _check_sequence, _check_state, _check_weights
+from .scans import _GRU_SCAN, _LSTM_SCAN, _RNN_RELU_SCAN, _RNN_TANH_SCAN, _Workspace, _unpack_lstm
 
 __all__ = ["rnn", "lstm", "gru", "rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell"]
 
 
-# =========================================================================== checking arguments
-def _as_tensor(x):
-    if isinstance(x, Tensor):
-        return x
-    if isinstance(x, np.ndarray):
-        return Tensor._wrap(x)
-    return Tensor(x)
-
-
-def _check_dtype(x, what, dtype, name):
-    if x.dtype.kind != "f":
-        hint = " (token ids go through nn.Embedding first)" if x.dtype.kind in "iu" else ""
-        raise TypeError(f"{name}: expected a floating-point {what}, got dtype {x.dtype}{hint}")
-    if x.dtype != dtype:
-        raise TypeError(f"{name}: {what} dtype {x.dtype} does not match the parameters' dtype "
-                        f"{dtype} (cast the {what} with .astype(np.{dtype}) or the module with "
-                        f".to(np.{x.dtype}))")
-
-
-def _check_sequence(x, input_size, batch_first, name):
-    """Raise ValueError with a hint unless x is (seq, batch, in) / (batch, seq, in) / (seq, in)."""
-    shape = tuple(x.shape)
-    layout = f"(batch, seq_len, {input_size})" if batch_first else f"(seq_len, batch, {input_size})"
-    expected = (f"{name}: expected input of shape {layout} (batch_first={batch_first}) or "
-                f"(seq_len, {input_size}) unbatched, got {shape}")
-    if len(shape) not in (2, 3):
-        hint = f" — got a {len(shape)}-D input"
-        if len(shape) == 4:
-            hint = (" — images (N, C, H, W) must become sequences first, e.g. x.reshape(N, H, "
-                    "C * W) with batch_first=True")
-        raise ValueError(expected + hint)
-    if shape[-1] != input_size:
-        if len(shape) == 2:
-            hint = " — did you forget the feature axis?"
-            if input_size == 1:
-                hint += " (x[..., None] adds it)"
-        elif input_size in shape:
-            axis = shape.index(input_size)
-            hint = (f" — the features must be on the last axis, but axis {axis} has size "
-                    f"{input_size}: move it last")
-        else:
-            hint = f" — the last axis has {shape[-1]} features, input_size is {input_size}"
-        raise ValueError(expected + hint)
-    time_axis = 1 if batch_first and len(shape) == 3 else 0
-    if shape[time_axis] == 0:
-        raise ValueError(f"{expected} — the sequence is empty (seq_len = 0)")
-
-
-def _check_state(state, what, expected, axis_names, name):
-    """Raise ValueError with a hint unless ``state`` has the ``expected`` shape (axes named)."""
-    shape = tuple(state.shape)
-    if shape == expected:
-        return
-    layout = "(" + ", ".join(axis_names) + ("," if len(axis_names) == 1 else "") + ")"
-    message = f"{name}: expected {what} of shape {layout} = {expected}, got {shape}"
-    if len(shape) != len(expected):
-        if shape == expected[1:] and expected[0] == 1:
-            hint = f"add the leading {axis_names[0]} axis: {what}[None]"
-        elif shape == expected[1:]:
-            hint = (f"{what} must be {len(expected)}-D here: one state per layer and direction, "
-                    f"stacked on a leading axis of size {expected[0]}")
-        elif shape[1:] == expected:
-            hint = f"remove the leading axis of size {shape[0]}"
-        else:
-            hint = f"{what} must be {len(expected)}-D here"
-        raise ValueError(f"{message} — {hint}")
-    hints = [f"{axis} is {want}, not {got}"
-             for axis, got, want in zip(axis_names, shape, expected) if got != want]
-    raise ValueError(f"{message} — " + "; ".join(hints))
-
-
-def _check_weights(mode, weights, num_layers, directions, name):
-    """Normalise per-(layer, direction) weights to (w_ih, w_hh, b_ih, b_hh, w_hr) and check shapes."""
-    gates = _GATES[mode]
-    weights = list(weights)
-    if len(weights) != num_layers * directions:
-        raise ValueError(f"{name}: expected {num_layers * directions} weight groups "
-                         f"(num_layers * num_directions), got {len(weights)}")
-    normalised = []
-    for k, group in enumerate(weights):
-        group = tuple(group)
-        if not 2 <= len(group) <= 5:
-            raise ValueError(f"{name}: weights[{k}] must be (w_ih, w_hh[, b_ih, b_hh][, w_hr]), "
-                             f"got {len(group)} entries")
-        if len(group) == 3:
-            group = (group[0], group[1], None, None, group[2])
-        group = tuple(None if w is None else _as_tensor(w) for w in group) \
-            + (None,) * (5 - len(group))
-        w_ih, w_hh, b_ih, b_hh, w_hr = group
-        if w_hr is not None and mode != "lstm":
-            raise ValueError(f"{name}: only LSTM takes a projection weight w_hr (weights[{k}])")
-        width = w_hh.shape[0]
-        hidden = width // gates
-        proj = hidden if w_hr is None else w_hr.shape[0]
-        layer = k // directions
-        in_size = w_ih.shape[1] if w_ih.ndim == 2 else None
-        if layer > 0:
-            in_size = directions * proj
-        checks = [("w_ih", w_ih, (gates * hidden, in_size)), ("w_hh", w_hh, (gates * hidden, proj)),
-                  ("b_ih", b_ih, (gates * hidden,)), ("b_hh", b_hh, (gates * hidden,)),
-                  ("w_hr", w_hr, (proj, hidden))]
-        if width % gates or width == 0:
-            raise ValueError(f"{name}: weights[{k}] w_hh has {width} rows, expected a positive "
-                             f"multiple of {gates} ({gates} gates of hidden_size)")
-        for label, w, want in checks:
-            if w is not None and tuple(w.shape) != want:
-                raise ValueError(f"{name}: weights[{k}] (layer {layer}, direction {k % directions}) "
-                                 f"{label} has shape {tuple(w.shape)}, expected {want}")
-        dtype = normalised[0][0].dtype if normalised else w_ih.dtype
-        for label, w in zip(("w_ih", "w_hh", "b_ih", "b_hh", "w_hr"), group):
-            if w is not None and (w.dtype.kind != "f" or w.dtype != dtype):
-                raise TypeError(f"{name}: weights[{k}] {label} has dtype {w.dtype}; all weights "
-                                f"must share one floating dtype ({dtype})")
-        normalised.append(group)
-    return normalised
-
-
-_GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}
 _SCANS = {"rnn_tanh": _RNN_TANH_SCAN, "rnn_relu": _RNN_RELU_SCAN, "lstm": _LSTM_SCAN,
           "gru": _GRU_SCAN}
 
@@ -215,8 +71,8 @@ def _run(mode, input, hx, weights, num_layers, dropout, training, bidirectional,
     weights = [tuple(group) for group in weights]
     if name is None:
         if weights and len(weights[0]) >= 2:
-            name = _default_name(mode, np.shape(_as_tensor(weights[0][0]))[-1],
-                                 np.shape(_as_tensor(weights[0][1]))[0] // _GATES[mode])
+            name = _default_name(mode, np.shape(as_tensor_like(weights[0][0]))[-1],
+                                 np.shape(as_tensor_like(weights[0][1]))[0] // _GATES[mode])
         else:
             name = mode
     if isinstance(num_layers, bool) or not isinstance(num_layers, (int, np.integer)) \
@@ -232,7 +88,7 @@ def _run(mode, input, hx, weights, num_layers, dropout, training, bidirectional,
     proj = hidden if w_hr0 is None else w_hr0.shape[0]
     input_size = w_ih0.shape[1]
 
-    x = _as_tensor(input)
+    x = as_tensor_like(input)
     _check_dtype(x, "input", dtype, name)
     _check_sequence(x, input_size, batch_first, name)
     batched = x.ndim == 3
@@ -249,9 +105,9 @@ def _run(mode, input, hx, weights, num_layers, dropout, training, bidirectional,
             if not isinstance(hx, (tuple, list)) or len(hx) != 2 or hx[0] is None or hx[1] is None:
                 raise TypeError(f"{name}: hx must be a tuple (h0, c0) of tensors, got "
                                 f"{type(hx).__name__}")
-            h0, c0 = _as_tensor(hx[0]), _as_tensor(hx[1])
+            h0, c0 = as_tensor_like(hx[0]), as_tensor_like(hx[1])
         else:
-            h0 = _as_tensor(hx)
+            h0 = as_tensor_like(hx)
         lead = ("num_layers * num_directions", "batch") if batched else \
             ("num_layers * num_directions",)
         for what, state, size, size_name in (("h0", h0, proj, "proj_size" if proj != hidden
@@ -362,13 +218,13 @@ gru.__doc__ += _SEQUENCE_DOC.format(
 
 # =========================================================================== cells
 def _cell(mode, input, hx, w_ih, w_hh, b_ih, b_hh, name):
-    w_ih, w_hh = _as_tensor(w_ih), _as_tensor(w_hh)
+    w_ih, w_hh = as_tensor_like(w_ih), as_tensor_like(w_hh)
     if name is None:
         name = _default_name(mode, w_ih.shape[-1], w_hh.shape[0] // _GATES[mode], cell=True)
     w_ih, w_hh, b_ih, b_hh, _ = _check_weights(mode, [(w_ih, w_hh, b_ih, b_hh)], 1, 1, name)[0]
     hidden = w_hh.shape[1]
     input_size = w_ih.shape[1]
-    x = _as_tensor(input)
+    x = as_tensor_like(input)
     _check_dtype(x, "input", w_ih.dtype, name)
     if x.ndim not in (1, 2) or x.shape[-1] != input_size:
         hint = ""
@@ -388,9 +244,9 @@ def _cell(mode, input, hx, w_ih, w_hh, b_ih, b_hh, name):
             if not isinstance(hx, (tuple, list)) or len(hx) != 2 or hx[0] is None or hx[1] is None:
                 raise TypeError(f"{name}: hx must be a tuple (h, c) of tensors, got "
                                 f"{type(hx).__name__}")
-            states = [_as_tensor(hx[0]), _as_tensor(hx[1])]
+            states = [as_tensor_like(hx[0]), as_tensor_like(hx[1])]
         else:
-            states[0] = _as_tensor(hx)
+            states[0] = as_tensor_like(hx)
         for what, state in zip(("h", "c"), states):
             if state is None:
                 continue
