@@ -181,3 +181,46 @@ def applied_primitives(fn, *args, **kwargs):
     finally:
         remove_observer(recorder)
     return recorder.applied
+
+
+# --------------------------------------------------------------------------- coverage
+_ADD_A_ROW = "add a row to tests/ops/specs.py"
+
+
+def attributed_function(row_name, function_names):
+    """The public function a row is named after: the longest name ``n`` with the row called
+    ``n``, ``n_<variant>`` or ``n[<variant>]`` (so "F.linear_activation" belongs to itself,
+    "F.linear_no_bias" to "F.linear"); None when there is none."""
+    best = None
+    for name in function_names:
+        if row_name == name or row_name.startswith((name + "_", name + "[")):
+            if best is None or len(name) > len(best):
+                best = name
+    return best
+
+
+def exercised_primitives(rows, inputs):
+    """{id: primitive} applied by the forward of some row, each run once on its first case;
+    ``inputs(row, shapes)`` gives the row's arguments."""
+    applied = {}
+    for row in rows:
+        shapes, kwargs = row.cases()[0]
+        applied.update(applied_primitives(row.fn, *inputs(row, shapes), **kwargs))
+    return applied
+
+
+def coverage_gaps(rows, inputs, aliases, not_array_functions, extra_modules=()):
+    """What the op table misses: {"primitives": {id: message}, "functions": {name: message}}."""
+    exercised = exercised_primitives(rows, inputs)
+    primitive_gaps = {
+        key: f"{describe_primitive(prim, where)} is applied by no row's forward: {_ADD_A_ROW} "
+             f"whose fn calls it"
+        for key, (prim, where) in primitives(extra_modules).items() if key not in exercised}
+    functions = public_functions(extra_modules)
+    covered = {attributed_function(row.name, functions) for row in rows}
+    function_gaps = {
+        name: f"public function {name} has no row: {_ADD_A_ROW} named {name!r} (or "
+              f"{name + '_<variant>'!r}), or declare it in ALIASES / NOT_ARRAY_FUNCTIONS there"
+        for name in functions
+        if name not in covered and name not in aliases and name not in not_array_functions}
+    return {"primitives": primitive_gaps, "functions": function_gaps}

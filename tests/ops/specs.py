@@ -1,4 +1,11 @@
-"""The op table: one row per function of API.md §2, with its NumPy reference.
+"""The op table: one row per differentiable function and primitive, with its NumPy reference.
+
+Rows cover chainrule's ops (API.md §2), cr.linalg, every nn.functional function (rows named
+"F.<name>") and the internal primitives that only other primitives' rules apply (called
+directly, "<primitive>[internal]"). test_op_table_coverage.py finds every primitive and public
+function mechanically (discover.py) and fails when one has no row; ALIASES and
+NOT_ARRAY_FUNCTIONS at the end are the only declarations it accepts instead. The nn rows'
+references are plain loops in nn_reference.py.
 
 Each ``OpSpec`` row names a chainrule function, the NumPy function it must agree
 with, how many (differentiable) array arguments it takes, the domain its inputs are
@@ -30,12 +37,12 @@ import numpy as np
 import chainrule as cr
 import chainrule.nn.functional as F
 import ops_nn_reference as R
-from chainrule.autograd.dispatch import apply
 from chainrule.nn.functional.conv import _conv_weight
 from chainrule.nn.functional.pooling import _gather as _pool_gather
 from chainrule.nn.functional.pooling import _scatter as _pool_scatter
 from chainrule.nn.functional.pooling import _window_sum_transpose
 from chainrule.ops.reductions import _SINGULAR_FACTOR
+from chainrule.ops.reductions import apply   # the dispatcher's door (wherever it lives)
 
 LA = cr.linalg
 
@@ -1131,3 +1138,26 @@ array_split hsplit vsplit dsplit fliplr flipud rot90 roll inner kron cross diag 
 """.split()
 API_NONDIFFERENTIABLE = "sign floor ceil round argmax argmin isnan isfinite less less_equal " \
                         "greater greater_equal equal not_equal".split()
+
+
+# --------------------------------------------------------------------------- coverage declarations
+# test_op_table_coverage.py finds every public function and every primitive mechanically
+# (discover.py) and fails unless each primitive is applied by some row and each function has
+# a row named after it (``name``, ``name_<variant>`` or ``name[<variant>]``), is declared an
+# alias here -- once, the same object as a function with a row -- or is not an array function.
+ALIASES = {
+    # NumPy's second names
+    "absolute": "abs", "fabs": "abs", "true_divide": "divide", "pow": "power",
+    "radians": "deg2rad", "degrees": "rad2deg", "around": "round", "remainder": "mod",
+    "amax": "max", "amin": "min", "row_stack": "vstack", "linalg.norm": "norm",
+    # array-API / PyTorch / SciPy names
+    "concat": "concatenate", "cat": "concatenate", "clamp": "clip", "permute_dims": "transpose",
+    "unsqueeze": "expand_dims", "logistic": "sigmoid",
+    # nn.functional's second names
+    "F.hard_sigmoid": "F.hardsigmoid", "F.swish": "F.silu",
+}
+
+NOT_ARRAY_FUNCTIONS = {
+    "allclose",      # a Python bool (np.allclose), not an array: nothing to differentiate
+    "array_equal",   # a Python bool (np.array_equal)
+}
