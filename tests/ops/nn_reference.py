@@ -362,8 +362,10 @@ def _pool_out(n, k, s, p, d, ceil_mode):
     return o
 
 
-def max_pool(x, nd, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    """Max over each window (positions outside the input never win: -inf padding)."""
+def max_pool(x, nd, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+             return_indices=False):
+    """Max over each window (positions outside the input never win: -inf padding); with
+    ``return_indices`` also where each maximum is, flat over the unpadded spatial axes."""
     xd = _f64(x)
     batched = xd.ndim == nd + 2
     if not batched:
@@ -374,13 +376,20 @@ def max_pool(x, nd, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=F
     size = xd.shape[2:]
     out_size = tuple(_pool_out(*a, ceil_mode) for a in zip(size, kernel, stride, pad_, dil))
     out = np.full(xd.shape[:2] + out_size, -np.inf)
+    where = np.zeros(xd.shape[:2] + out_size, dtype=np.int64)
     for pos in itertools.product(*(range(o) for o in out_size)):
         for k in itertools.product(*(range(s) for s in kernel)):
             at = tuple(q * s + kk * d - p for q, s, kk, d, p in zip(pos, stride, k, dil, pad_))
             if all(0 <= a < n for a, n in zip(at, size)):
                 idx = (slice(None), slice(None)) + pos
-                out[idx] = np.maximum(out[idx], xd[(slice(None), slice(None)) + at])
-    return _cast(out if batched else out[0], x)
+                value = xd[(slice(None), slice(None)) + at]
+                better = value > out[idx]
+                out[idx] = np.where(better, value, out[idx])
+                where[idx] = np.where(better, np.ravel_multi_index(at, size), where[idx])
+    out = _cast(out if batched else out[0], x)
+    if return_indices:
+        return out, where if batched else where[0]
+    return out
 
 
 def avg_pool(x, nd, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -413,7 +422,7 @@ def avg_pool(x, nd, kernel_size, stride=None, padding=0, ceil_mode=False,
     return _cast(out if batched else out[0], x)
 
 
-def _adaptive(x, nd, output_size, reduce):
+def _adaptive(x, nd, output_size, reduce, return_indices=False):
     xd = _f64(x)
     batched = xd.ndim == nd + 2
     if not batched:
@@ -421,20 +430,29 @@ def _adaptive(x, nd, output_size, reduce):
     size = xd.shape[2:]
     out_size = tuple(n if o is None else o for o, n in zip(_tuple(output_size, nd), size))
     out = np.zeros(xd.shape[:2] + out_size)
+    where = np.zeros(xd.shape[:2] + out_size, dtype=np.int64)
     for pos in itertools.product(*(range(o) for o in out_size)):
         window = tuple(slice((i * n) // o, -((-(i + 1) * n) // o))
                        for i, n, o in zip(pos, size, out_size))
-        out[(slice(None), slice(None)) + pos] = reduce(
-            xd[(slice(None), slice(None)) + window], axis=tuple(range(2, 2 + nd)))
-    return _cast(out if batched else out[0], x)
+        values = xd[(slice(None), slice(None)) + window]
+        out[(slice(None), slice(None)) + pos] = reduce(values, axis=tuple(range(2, 2 + nd)))
+        if return_indices:   # the maximum's position, flat over the input's spatial axes
+            local = np.argmax(values.reshape(values.shape[:2] + (-1,)), axis=-1)
+            coords = np.unravel_index(local, values.shape[2:])
+            where[(slice(None), slice(None)) + pos] = np.ravel_multi_index(
+                tuple(c + w.start for c, w in zip(coords, window)), size)
+    out = _cast(out if batched else out[0], x)
+    if return_indices:
+        return out, where if batched else where[0]
+    return out
 
 
 def adaptive_avg_pool(x, nd, output_size):
     return _adaptive(x, nd, output_size, np.mean)
 
 
-def adaptive_max_pool(x, nd, output_size):
-    return _adaptive(x, nd, output_size, np.max)
+def adaptive_max_pool(x, nd, output_size, return_indices=False):
+    return _adaptive(x, nd, output_size, np.max, return_indices)
 
 
 def gather_planes(x, indices):

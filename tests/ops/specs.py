@@ -895,8 +895,8 @@ NN_INTERNAL = [
 ]
 
 
-def _pool(name, fn, ref, shape, grid, domain="distinct"):
-    return OpSpec(name, fn, ref, 1, domain, ((shape,),), kwargs=grid)
+def _pool(name, fn, ref, shape, grid, domain="distinct", **kw):
+    return OpSpec(name, fn, ref, 1, domain, ((shape,),), kwargs=grid, **kw)
 
 
 NN_POOLING = [
@@ -908,6 +908,10 @@ NN_POOLING = [
            dict(kernel_size=3, stride=2, padding=1, ceil_mode=True))),
     _pool("F.max_pool2d_unbatched", F.max_pool2d, lambda x, **kw: R.max_pool(x, 2, **kw),
           (2, 3, 3), (dict(kernel_size=2, stride=1),)),
+    _pool("F.max_pool2d_return_indices", F.max_pool2d, lambda x, **kw: R.max_pool(x, 2, **kw),
+          (1, 2, 4, 4), (dict(kernel_size=2, return_indices=True),
+                         dict(kernel_size=3, stride=2, padding=1, return_indices=True)),
+          note="(values, int64 indices flat over H*W); the indices carry no gradient"),
     _pool("F.max_pool3d", F.max_pool3d, lambda x, **kw: R.max_pool(x, 3, **kw), (1, 1, 3, 3, 2),
           (dict(kernel_size=2), dict(kernel_size=2, stride=1, padding=1))),
     _pool("F.avg_pool1d", F.avg_pool1d, lambda x, **kw: R.avg_pool(x, 1, **kw), (2, 2, 5),
@@ -935,7 +939,7 @@ NN_POOLING = [
           (dict(output_size=3), dict(output_size=2))),
     _pool("F.adaptive_max_pool2d", F.adaptive_max_pool2d,
           lambda x, **kw: R.adaptive_max_pool(x, 2, **kw), (1, 2, 4, 5),
-          (dict(output_size=(2, 3)),)),
+          (dict(output_size=(2, 3)), dict(output_size=(3, 2), return_indices=True))),
     _pool("F.adaptive_max_pool3d", F.adaptive_max_pool3d,
           lambda x, **kw: R.adaptive_max_pool(x, 3, **kw), (1, 1, 2, 3, 3),
           (dict(output_size=(1, 2, 2)),)),
@@ -1001,9 +1005,12 @@ NN_LOSSES = [
            (((3, 4),),), kwargs=_REDUCTIONS),
     OpSpec("F.multi_margin_loss", lambda x, **kw: F.multi_margin_loss(x, _TARGET, **kw),
            lambda x, **kw: R.multi_margin_loss(x, _TARGET, **kw), 1, "distinct", (((3, 4),),),
-           kwargs=(dict(), dict(p=2), dict(margin=0.7, reduction="sum"),
-                   dict(weight=_CLASS_WEIGHT, reduction="none")),
+           kwargs=(dict(), dict(p=2), dict(margin=0.7, reduction="sum")),
            note="distinct values: no hinge sits at its kink (margin 1 or 0.7)"),
+    OpSpec("F.multi_margin_loss_weighted",
+           lambda x, **kw: F.multi_margin_loss(x, _TARGET, weight=_CLASS_WEIGHT, **kw),
+           lambda x, **kw: R.multi_margin_loss(x, _TARGET, weight=_CLASS_WEIGHT, **kw), 1,
+           "distinct", (((3, 4),),), kwargs=(dict(reduction="none"), dict(p=2))),
     _loss2("F.mse_loss", F.mse_loss, R.mse_loss),
     _loss2("F.l1_loss", F.l1_loss, R.l1_loss, "distinct"),
     _loss2("F.huber_loss", F.huber_loss, R.huber_loss, "distinct",
