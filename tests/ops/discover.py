@@ -6,7 +6,8 @@ added without a row (or an alias / not-an-array-function declaration in ``specs.
 
 Public functions, by qualified name:
     ``name``         ``chainrule.ops.__all__`` and the top-level ``chainrule`` functions that
-                     come from ``chainrule.ops`` / ``chainrule.linalg`` / ``chainrule.nn.functional``
+                     come from ``chainrule.ops``, ``chainrule.linalg`` or
+                     ``chainrule.nn.functional``
     ``linalg.name``  ``chainrule.linalg.__all__`` (functions only)
     ``F.name``       the ``__all__`` of every ``chainrule.nn.functional`` submodule
     ``<module>.name`` the public functions of an extra module passed in (tests of the checker)

@@ -817,7 +817,8 @@ NN_ACTIVATIONS = [
 
 _EMB_IDX = np.array([[0, 4, -1], [2, 2, 1]])   # repeats and a negative index
 _PAD_GRID = (dict(pad=(1, 2)), dict(pad=(1, 1, 2, 0)), dict(pad=(1, 0), value=1.5),
-             dict(pad=(-1, 1)), dict(pad=(2, 1), mode="reflect"), dict(pad=(1, 2), mode="replicate"),
+             dict(pad=(-1, 1)), dict(pad=(2, 1), mode="reflect"),
+             dict(pad=(1, 2), mode="replicate"),
              dict(pad=(2, 3), mode="circular"))
 
 NN_BASIC = [
@@ -1000,7 +1001,8 @@ NN_LOSSES = [
     OpSpec("F.nll_loss", lambda x, **kw: F.nll_loss(x, _TARGET, **kw),
            lambda x, **kw: R.nll_loss(x, _TARGET, **kw), 1, "real", (((3, 4),),),
            kwargs=_REDUCTIONS + (dict(ignore_index=3),)),
-    OpSpec("F.nll_loss_weighted", lambda x, **kw: F.nll_loss(x, _TARGET, weight=_CLASS_WEIGHT, **kw),
+    OpSpec("F.nll_loss_weighted",
+           lambda x, **kw: F.nll_loss(x, _TARGET, weight=_CLASS_WEIGHT, **kw),
            lambda x, **kw: R.nll_loss(x, _TARGET, weight=_CLASS_WEIGHT, **kw), 1, "real",
            (((3, 4),),), kwargs=_REDUCTIONS),
     OpSpec("F.multi_margin_loss", lambda x, **kw: F.multi_margin_loss(x, _TARGET, **kw),
