@@ -1,15 +1,20 @@
-"""Load the op table (``specs.py`` beside this file) as the module ``ops_specs``.
+"""Load the op table's helper modules beside this file under unique module names.
 
-A unique module name keeps it importable from the test modules here whatever
+``nn_reference.py`` -> ``ops_nn_reference`` (NumPy references of the nn rows), ``specs.py`` ->
+``ops_specs`` (the op table) and ``discover.py`` -> ``ops_discover`` (finds every primitive
+and public function). Unique names keep them importable from the test modules here whatever
 pytest's import mode, and never confused with a ``specs`` module elsewhere.
 """
 import importlib.util
 import os
 import sys
 
-if "ops_specs" not in sys.modules:
-    _path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "specs.py")
-    _spec = importlib.util.spec_from_file_location("ops_specs", _path)
-    _module = importlib.util.module_from_spec(_spec)
-    sys.modules["ops_specs"] = _module
-    _spec.loader.exec_module(_module)
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+for _name, _file in (("ops_nn_reference", "nn_reference.py"), ("ops_specs", "specs.py"),
+                     ("ops_discover", "discover.py")):
+    if _name not in sys.modules:
+        _spec = importlib.util.spec_from_file_location(_name, os.path.join(_HERE, _file))
+        _module = importlib.util.module_from_spec(_spec)
+        sys.modules[_name] = _module
+        _spec.loader.exec_module(_module)

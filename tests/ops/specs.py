@@ -1,4 +1,11 @@
-"""The op table: one row per function of API.md §2, with its NumPy reference.
+"""The op table: one row per differentiable function and primitive, with its NumPy reference.
+
+Rows cover chainrule's ops (API.md §2), cr.linalg, every nn.functional function (rows named
+"F.<name>") and the internal primitives that only other primitives' rules apply (called
+directly, "<primitive>[internal]"). test_op_table_coverage.py finds every primitive and public
+function mechanically (discover.py) and fails when one has no row; ALIASES and
+NOT_ARRAY_FUNCTIONS at the end are the only declarations it accepts instead. The nn rows'
+references are plain loops in nn_reference.py.
 
 Each ``OpSpec`` row names a chainrule function, the NumPy function it must agree
 with, how many (differentiable) array arguments it takes, the domain its inputs are
@@ -19,6 +26,7 @@ Domains (``domain``, per row or per argument):
     distinct  values distinct across *all* inputs, |v| >= 0.25 and 0.13 apart:
               away from kinks (abs, relu at 0) and ties (max, maximum, sort)
     mod       dividend/divisor pairs whose ratio stays away from an integer
+    prob      uniform [0.1, 0.9]          (probabilities: binary cross-entropy, soft targets)
 """
 import math
 from dataclasses import dataclass, field
@@ -27,6 +35,16 @@ from typing import Callable
 import numpy as np
 
 import chainrule as cr
+import chainrule.nn.functional as F
+import ops_nn_reference as R
+from chainrule.nn.functional.conv import _conv_weight
+from chainrule.nn.functional.pooling import _gather as _pool_gather
+from chainrule.nn.functional.pooling import _scatter as _pool_scatter
+from chainrule.nn.functional.pooling import _window_sum_transpose
+from chainrule.ops.reductions import _SINGULAR_FACTOR
+from chainrule.ops.reductions import apply   # the dispatcher's door (wherever it lives)
+
+LA = cr.linalg
 
 
 # --------------------------------------------------------------------------- the row
@@ -44,6 +62,8 @@ class OpSpec:
     atol: float = 1e-5
     rtol: float = 1e-3
     fwd_rtol: float = 1e-6           # forward values vs NumPy (float64; float32 uses 1e-5)
+    eps: float = 1e-6                # finite-difference step (gradcheck, gradgradcheck, JVP check)
+    derivatives_raise: type = None   # an exception every derivative check must raise instead
     note: str = ""
     marks: tuple = field(default_factory=tuple)
 
@@ -82,6 +102,8 @@ def make_inputs(spec, shapes, dtype=np.float64, seed=0):
             a = rng.uniform(-0.8, 0.8, shape)
         elif domain == "gt1":
             a = rng.uniform(1.2, 3.0, shape)
+        elif domain == "prob":
+            a = rng.uniform(0.1, 0.9, shape)
         elif domain == "nonzero":
             a = rng.uniform(0.5, 2.0, shape) * rng.choice([-1.0, 1.0], size=shape)
         elif domain == "distinct":
@@ -633,9 +655,472 @@ NONDIFFERENTIABLE = [
     _nd("logical_or", cr.logical_or, np.logical_or, 2, _CMP_SHAPES),
     _nd("logical_xor", cr.logical_xor, np.logical_xor, 2, _CMP_SHAPES),
     _nd("isclose", cr.isclose, np.isclose, 2, _CMP_SHAPES),
+    _nd("astype_int", lambda x: cr.astype(x, np.int64), lambda x: x.astype(np.int64),
+        shapes=(((4,),), ((2, 3),))),
+    _nd("nonzero", lambda x: cr.nonzero(x > 0), lambda x: np.nonzero(x > 0),
+        shapes=(((5,),), ((3, 4),)), note="a tuple of index tensors"),
+    _nd("F.one_hot", lambda x: F.one_hot(cr.argmax(x, axis=-1), num_classes=5),
+        lambda x: R.one_hot(np.argmax(x, axis=-1), 5), shapes=(((3, 4),), ((2, 3, 4),)),
+        domain="distinct", note="int64 classes: no gradient"),
 ]
 
-DIFFERENTIABLE = ELEMENTWISE + REDUCTIONS + LINALG + SHAPE
+# --------------------------------------------------------------------------- more exported ops
+_SCATTER_IDX = np.array([0, 2, 0])          # repeated: scatter_add adds
+
+
+def _np_scatter_add(v, key, shape):
+    out = np.zeros(shape, dtype=v.dtype)
+    np.add.at(out, key, v)
+    return out
+
+
+def _round_trip(x, via):
+    """astype there and back: the output keeps the input's dtype (the gradient tests ask
+    that); float64 -> float32 -> float64 runs the cast's rules in both directions."""
+    return cr.astype(cr.astype(x, via), x.dtype)
+
+
+def _sv_norm_grid(shapes):
+    nd = len(shapes[0])
+    axes = [None, (0, 1), (-1, -2)] if nd == 2 else [(0, 2), (-1, 1)]
+    return [dict(ord=o, axis=a, keepdims=k) for o in ("nuc", 2, -2) for a in axes
+            for k in (False, True)]
+
+
+EXPORTS = [
+    OpSpec("astype", _round_trip, lambda x, via: x.astype(via).astype(x.dtype), 1, "real",
+           (((4,),), ((2, 3),)), kwargs=(dict(via="float32"), dict(via="float64")), eps=1e-2,
+           note="between float dtypes; linear, so a large step is exact (float32 rounding)"),
+    OpSpec("positive", cr.positive, np.positive, 1, "real", UNARY_SHAPES),
+    OpSpec("scatter_add", lambda v: cr.ops.scatter_add(v, (_SCATTER_IDX,), (4,) + v.shape[1:]),
+           lambda v: _np_scatter_add(v, (_SCATTER_IDX,), (4,) + v.shape[1:]), 1, "real",
+           (((3,),), ((3, 2),)), note="the transpose of advanced indexing (repeats add)"),
+    OpSpec("scatter_add_slice", lambda v: cr.ops.scatter_add(v, (slice(1, 3),), (4, 2)),
+           lambda v: _np_scatter_add(v, (slice(1, 3),), (4, 2)), 1, "real", (((2, 2),),)),
+    OpSpec("norm_matrix_sv", cr.norm, np.linalg.norm, 1, "real", (((3, 2),), ((2, 3, 2),)),
+           kwargs=_sv_norm_grid, second_order=False,
+           note="singular-value norms: first derivatives only (second ones raise, below)"),
+    OpSpec("norm_singular_factor[internal]",
+           lambda x: apply(_SINGULAR_FACTOR, x, ord="nuc", axes=(0, 1)),
+           lambda x: _np_singular_factor(x), 1, "real", (((3, 2),),), second_order=False,
+           derivatives_raise=NotImplementedError,
+           note="the gradient direction of the SVD norms, held constant: by design it has no "
+                "derivative rules and says so (NotImplementedError)"),
+]
+
+
+def _np_singular_factor(x):
+    u, _, vh = np.linalg.svd(x, full_matrices=False)
+    return u @ vh
+
+
+# --------------------------------------------------------------------------- cr.linalg
+def _eye_like(a):
+    """n I in a's dtype (an (n, n) a or a stack)."""
+    n = a.shape[-1]
+    return np.eye(n, dtype=a.dtype) * n
+
+
+def _shifted(a, sign=1):
+    """a + n I (or a - n I): far from singular for a standard-normal a."""
+    return a + sign * _eye_like(a)
+
+
+def _spd(a):
+    """a a^T + n I: symmetric positive definite."""
+    return cr.matmul(a, cr.swapaxes(a, -1, -2)) + _eye_like(a)
+
+
+def _np_spd(a):
+    return a @ np.swapaxes(a, -1, -2) + _eye_like(a)
+
+
+LA_ROWS = [
+    OpSpec("linalg.inv", lambda a: LA.inv(_shifted(a)), lambda a: np.linalg.inv(_shifted(a)), 1,
+           "real", (((3, 3),), ((2, 2, 2),))),
+    OpSpec("linalg.det", lambda a, sign=1: LA.det(_shifted(a, sign)),
+           lambda a, sign=1: np.linalg.det(_shifted(a, sign)), 1, "real",
+           (((3, 3),), ((2, 2, 2),)), kwargs=(dict(sign=1), dict(sign=-1))),
+    OpSpec("linalg.slogdet", lambda a, sign=1: tuple(LA.slogdet(_shifted(a, sign))),
+           lambda a, sign=1: tuple(np.linalg.slogdet(_shifted(a, sign))), 1, "real",
+           (((3, 3),), ((2, 2, 2),)), kwargs=(dict(sign=1), dict(sign=-1)),
+           note="(sign, logabsdet): the sign carries no gradient"),
+    OpSpec("linalg.solve", lambda a, b: LA.solve(_shifted(a), b),
+           lambda a, b: np.linalg.solve(_shifted(a), b), 2, "real",
+           (((3, 3), (3,)), ((3, 3), (3, 2)), ((2, 3, 3), (3, 1)), ((2, 2, 2), (2, 2, 1)))),
+    OpSpec("linalg.cholesky", lambda a, **kw: LA.cholesky(_spd(a), **kw),
+           lambda a, **kw: np.linalg.cholesky(_np_spd(a), **kw), 1, "real",
+           (((3, 3),), ((2, 2, 2),)), kwargs=(dict(), dict(upper=True))),
+]
+
+
+# --------------------------------------------------------------------------- nn.functional
+# Every row's name is "F.<function>" (or "F.<function>_<variant>"). Constants that are not
+# differentiated (class targets, embedding indices, running statistics) are closed over.
+def _seeded(fn, seed=7):
+    """fn run right after cr.manual_seed(seed) (so dropout draws the same mask every call), the
+    library's generator state restored afterwards."""
+    def run(*xs, **kw):
+        state = cr.get_rng_state()
+        cr.manual_seed(seed)
+        try:
+            return fn(*xs, **kw)
+        finally:
+            cr.set_rng_state(state)
+    return run
+
+
+def _act(name, fn, ref, domain="real", shapes=(((),), ((2, 3),)), **kw):
+    return OpSpec(name, fn, ref, 1, domain, shapes, **kw)
+
+
+_SOFTMAX_DIMS = lambda s: [dict(dim=d) for d in range(-1, len(s[0]))]  # noqa: E731
+
+NN_ACTIVATIONS = [
+    _act("F.relu", F.relu, R.relu, "distinct"),
+    _act("F.relu6", lambda x: F.relu6(x * 5), lambda x: R.relu6(x * 5), "distinct",
+         note="scaled so the values pass both corners (0 and 6)"),
+    _act("F.leaky_relu", F.leaky_relu, R.leaky_relu, "distinct",
+         kwargs=(dict(), dict(negative_slope=0.2))),
+    _act("F.elu", F.elu, R.elu, "distinct", kwargs=(dict(), dict(alpha=0.5))),
+    _act("F.selu", F.selu, R.selu, "distinct"),
+    _act("F.celu", F.celu, R.celu, "distinct", kwargs=(dict(), dict(alpha=2.0))),
+    _act("F.gelu", F.gelu, R.gelu, kwargs=(dict(), dict(approximate="tanh"))),
+    _act("F.sigmoid", F.sigmoid, R.sigmoid),
+    _act("F.tanh", F.tanh, R.tanh),
+    _act("F.hardsigmoid", lambda x: F.hardsigmoid(x * 4), lambda x: R.hardsigmoid(x * 4),
+         "distinct", note="scaled so the values pass both corners (-3 and 3)"),
+    _act("F.hardtanh", F.hardtanh, R.hardtanh, "distinct",
+         kwargs=(dict(), dict(min_val=-0.5, max_val=0.8))),
+    _act("F.hardswish", lambda x: F.hardswish(x * 4), lambda x: R.hardswish(x * 4), "distinct"),
+    _act("F.softplus", F.softplus, R.softplus, "distinct",
+         kwargs=(dict(), dict(beta=2.0), dict(beta=0.5, threshold=0.4))),
+    _act("F.softsign", F.softsign, R.softsign, "distinct"),
+    _act("F.silu", F.silu, R.silu),
+    _act("F.mish", F.mish, R.mish),
+    _act("F.logsigmoid", F.logsigmoid, R.logsigmoid),
+    _act("F.tanhshrink", F.tanhshrink, R.tanhshrink),
+    _act("F.threshold", lambda x: F.threshold(x, 0.1, -2.0), lambda x: R.threshold(x, 0.1, -2.0),
+         "distinct"),
+    _act("F.linear_activation", F.linear_activation, lambda x: x.copy(),
+         shapes=(((2, 3),),), note="the identity"),
+    _act("F.softmax", F.softmax, R.softmax, shapes=(((4,),), ((2, 3),), ((2, 3, 2),)),
+         kwargs=_SOFTMAX_DIMS),
+    _act("F.softmin", F.softmin, R.softmin, shapes=(((4,),), ((2, 3),)), kwargs=_SOFTMAX_DIMS),
+    _act("F.log_softmax", F.log_softmax, R.log_softmax, shapes=(((4,),), ((2, 3),), ((2, 3, 2),)),
+         kwargs=_SOFTMAX_DIMS),
+    OpSpec("F.prelu", F.prelu, R.prelu, 2, ("distinct", "real"),
+           (((2, 3, 2), (3,)), ((2, 3), (1,)), ((4,), (4,)))),
+    _act("F.glu", F.glu, R.glu, shapes=(((2, 4),), ((4, 3),)),
+         kwargs=lambda s: [dict(dim=-1), dict(dim=1)] if s[0][-1] % 2 == 0 else [dict(dim=0)]),
+]
+
+_EMB_IDX = np.array([[0, 4, -1], [2, 2, 1]])   # repeats and a negative index
+_PAD_GRID = (dict(pad=(1, 2)), dict(pad=(1, 1, 2, 0)), dict(pad=(1, 0), value=1.5),
+             dict(pad=(-1, 1)), dict(pad=(2, 1), mode="reflect"),
+             dict(pad=(1, 2), mode="replicate"),
+             dict(pad=(2, 3), mode="circular"))
+
+NN_BASIC = [
+    OpSpec("F.linear", F.linear, R.linear, 3, "real",
+           (((2, 3), (4, 3), (4,)), ((3,), (2, 3), (2,)), ((2, 2, 3), (4, 3), (4,)))),
+    OpSpec("F.linear_no_bias", F.linear, R.linear, 2, "real",
+           (((2, 3), (4, 3)), ((2, 2, 3), (1, 3)))),
+    OpSpec("F.bilinear", F.bilinear, R.bilinear, 4, "real", (((2, 3), (2, 2), (4, 3, 2), (4,)),)),
+    OpSpec("F.bilinear_no_bias", F.bilinear, R.bilinear, 3, "real", (((3,), (2,), (2, 3, 2)),)),
+    OpSpec("F.dropout", _seeded(lambda x: F.dropout(x, 0.5)), lambda x: R.dropout(x, 0.5, 7), 1,
+           "real", (((3, 4),),)),
+    OpSpec("F.dropout1d", _seeded(lambda x: F.dropout1d(x, 0.5)),
+           lambda x: R.dropout(x, 0.5, 7, x.shape[:-1] + (1,)), 1, "real",
+           (((2, 3, 2),), ((4, 2),))),
+    OpSpec("F.dropout2d", _seeded(lambda x: F.dropout2d(x, 0.5)),
+           lambda x: R.dropout(x, 0.5, 7, x.shape[:2] + (1, 1)), 1, "real", (((2, 3, 2, 2),),)),
+    OpSpec("F.dropout3d", _seeded(lambda x: F.dropout3d(x, 0.4)),
+           lambda x: R.dropout(x, 0.4, 7, x.shape[:2] + (1, 1, 1)), 1, "real",
+           (((1, 4, 2, 1, 2),),)),
+    OpSpec("F.embedding", lambda w: F.embedding(_EMB_IDX, w), lambda w: R.embedding(w, _EMB_IDX),
+           1, "real", (((5, 3),),), note="the indices are a constant; the weight differentiates"),
+    OpSpec("F.pad", F.pad, R.pad, 1, "real", (((2, 3),), ((2, 3, 4),)), kwargs=_PAD_GRID),
+    OpSpec("F.normalize", F.normalize, R.normalize, 1, "distinct", (((2, 3),), ((2, 3, 2),)),
+           kwargs=(dict(), dict(dim=0), dict(p=1.0, dim=-1), dict(p=3.0))),
+    OpSpec("F.cosine_similarity", F.cosine_similarity, R.cosine_similarity, 2, "real",
+           (((2, 3), (2, 3)), ((2, 3), (1, 3))), kwargs=(dict(), dict(dim=0), dict(dim=-1))),
+    OpSpec("F.pairwise_distance", F.pairwise_distance, R.pairwise_distance, 2, "distinct",
+           (((2, 3), (2, 3)), ((3,), (3,))),
+           kwargs=(dict(), dict(p=1.0), dict(p=3.0), dict(keepdim=True))),
+]
+
+NN_CONV = [
+    OpSpec("F.conv1d", F.conv1d, R.conv, 3, "real", (((2, 2, 5), (3, 2, 2), (3,)),),
+           kwargs=(dict(), dict(stride=2, padding=1), dict(dilation=2, padding="same"),
+                   dict(padding=((2, 0),), stride=3))),
+    OpSpec("F.conv1d_groups", F.conv1d, R.conv, 2, "real", (((1, 4, 4), (4, 2, 2)),),
+           kwargs=(dict(groups=2), dict(groups=2, stride=2, padding=1))),
+    OpSpec("F.conv1d_unbatched", F.conv1d, R.conv, 2, "real", (((2, 5), (3, 2, 3)),)),
+    OpSpec("F.conv2d", F.conv2d, R.conv, 3, "real", (((1, 2, 3, 3), (2, 2, 2, 2), (2,)),),
+           kwargs=(dict(), dict(stride=(2, 1), padding=(1, 0)), dict(dilation=2, padding=1))),
+    OpSpec("F.conv3d", F.conv3d, R.conv, 3, "real", (((1, 1, 3, 2, 3), (2, 1, 2, 2, 2), (2,)),),
+           kwargs=(dict(), dict(stride=2, padding=1))),
+    OpSpec("F.conv_transpose1d", F.conv_transpose1d, R.conv_transpose, 3, "real",
+           (((2, 3, 3), (3, 2, 2), (2,)),),
+           kwargs=(dict(), dict(stride=2, padding=1, output_padding=1), dict(dilation=2))),
+    OpSpec("F.conv_transpose1d_groups", F.conv_transpose1d, R.conv_transpose, 2, "real",
+           (((1, 4, 3), (4, 1, 2)),), kwargs=(dict(groups=2), dict(groups=2, stride=2))),
+    OpSpec("F.conv_transpose2d", F.conv_transpose2d, R.conv_transpose, 3, "real",
+           (((1, 2, 2, 2), (2, 3, 2, 2), (3,)),),
+           kwargs=(dict(), dict(stride=2, output_padding=1), dict(stride=(2, 1), padding=1))),
+    OpSpec("F.conv_transpose3d", F.conv_transpose3d, R.conv_transpose, 3, "real",
+           (((1, 2, 2, 1, 2), (2, 1, 2, 2, 2), (1,)),), kwargs=(dict(), dict(stride=2))),
+]
+
+_PLANE_IDX = np.array([[[1, 4, 1], [0, 0, 3]]])   # per-plane flat indices into (1, 2, 5)
+_WINDOW_GEOMETRY = dict(kernel=(2,), stride=(2,), padding=((1, 0),), dilation=(1,))
+_CONV_WEIGHT_GEOMETRY = dict(stride=(2,), padding=((1, 0),), dilation=(1,), groups=1,
+                             kernel_size=(2,))
+
+# Primitives applied only inside other primitives' derivative rules: called directly, so
+# that each is checked four ways on its own.
+NN_INTERNAL = [
+    OpSpec("conv_weight[internal]", lambda x, y: _conv_weight(x, y, **_CONV_WEIGHT_GEOMETRY),
+           lambda x, y: R.conv_weight(x, y, **_CONV_WEIGHT_GEOMETRY), 2, "real",
+           (((2, 2, 5), (2, 3, 3)),), note="the adjoint of conv in its weight"),
+    OpSpec("pool_gather[internal]", lambda x: _pool_gather(x, indices=_PLANE_IDX, unique=False),
+           lambda x: R.gather_planes(x, _PLANE_IDX), 1, "real", (((1, 2, 5),),)),
+    OpSpec("pool_scatter[internal]",
+           lambda g: _pool_scatter(g, indices=_PLANE_IDX, size=(5,), unique=False),
+           lambda g: R.scatter_planes(g, _PLANE_IDX, (5,)), 1, "real", (((1, 2, 3),),)),
+    OpSpec("window_sum_transpose[internal]",
+           lambda g: _window_sum_transpose(g, input_size=(5,), **_WINDOW_GEOMETRY),
+           lambda g: R.window_sum_transpose(g, input_size=(5,), **_WINDOW_GEOMETRY), 1, "real",
+           (((1, 2, 3),),)),
+]
+
+
+def _pool(name, fn, ref, shape, grid, domain="distinct", **kw):
+    return OpSpec(name, fn, ref, 1, domain, ((shape,),), kwargs=grid, **kw)
+
+
+NN_POOLING = [
+    _pool("F.max_pool1d", F.max_pool1d, lambda x, **kw: R.max_pool(x, 1, **kw), (2, 2, 5),
+          (dict(kernel_size=2), dict(kernel_size=3, stride=1, padding=1),
+           dict(kernel_size=2, ceil_mode=True), dict(kernel_size=2, stride=1, dilation=2))),
+    _pool("F.max_pool2d", F.max_pool2d, lambda x, **kw: R.max_pool(x, 2, **kw), (1, 2, 4, 4),
+          (dict(kernel_size=2), dict(kernel_size=(2, 3), stride=1, padding=(1, 0)),
+           dict(kernel_size=3, stride=2, padding=1, ceil_mode=True))),
+    _pool("F.max_pool2d_unbatched", F.max_pool2d, lambda x, **kw: R.max_pool(x, 2, **kw),
+          (2, 3, 3), (dict(kernel_size=2, stride=1),)),
+    _pool("F.max_pool2d_return_indices", F.max_pool2d, lambda x, **kw: R.max_pool(x, 2, **kw),
+          (1, 2, 4, 4), (dict(kernel_size=2, return_indices=True),
+                         dict(kernel_size=3, stride=2, padding=1, return_indices=True)),
+          note="(values, int64 indices flat over H*W); the indices carry no gradient"),
+    _pool("F.max_pool3d", F.max_pool3d, lambda x, **kw: R.max_pool(x, 3, **kw), (1, 1, 3, 3, 2),
+          (dict(kernel_size=2), dict(kernel_size=2, stride=1, padding=1))),
+    _pool("F.avg_pool1d", F.avg_pool1d, lambda x, **kw: R.avg_pool(x, 1, **kw), (2, 2, 5),
+          (dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
+           dict(kernel_size=3, stride=2, padding=1, count_include_pad=False),
+           dict(kernel_size=2, ceil_mode=True), dict(kernel_size=2, divisor_override=3)),
+          domain="real"),
+    _pool("F.avg_pool2d", F.avg_pool2d, lambda x, **kw: R.avg_pool(x, 2, **kw), (1, 2, 4, 4),
+          (dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True,
+                                     count_include_pad=False)), domain="real"),
+    _pool("F.avg_pool3d", F.avg_pool3d, lambda x, **kw: R.avg_pool(x, 3, **kw), (1, 1, 3, 3, 2),
+          (dict(kernel_size=2, stride=1),), domain="real"),
+    _pool("F.adaptive_avg_pool1d", F.adaptive_avg_pool1d,
+          lambda x, **kw: R.adaptive_avg_pool(x, 1, **kw), (2, 2, 6),
+          (dict(output_size=3), dict(output_size=4), dict(output_size=1)), domain="real"),
+    _pool("F.adaptive_avg_pool2d", F.adaptive_avg_pool2d,
+          lambda x, **kw: R.adaptive_avg_pool(x, 2, **kw), (1, 2, 4, 5),
+          (dict(output_size=(2, None)), dict(output_size=3), dict(output_size=(1, 1))),
+          domain="real"),
+    _pool("F.adaptive_avg_pool3d", F.adaptive_avg_pool3d,
+          lambda x, **kw: R.adaptive_avg_pool(x, 3, **kw), (1, 1, 2, 3, 4),
+          (dict(output_size=(1, 2, 2)),), domain="real"),
+    _pool("F.adaptive_max_pool1d", F.adaptive_max_pool1d,
+          lambda x, **kw: R.adaptive_max_pool(x, 1, **kw), (2, 2, 5),
+          (dict(output_size=3), dict(output_size=2))),
+    _pool("F.adaptive_max_pool2d", F.adaptive_max_pool2d,
+          lambda x, **kw: R.adaptive_max_pool(x, 2, **kw), (1, 2, 4, 5),
+          (dict(output_size=(2, 3)), dict(output_size=(3, 2), return_indices=True))),
+    _pool("F.adaptive_max_pool3d", F.adaptive_max_pool3d,
+          lambda x, **kw: R.adaptive_max_pool(x, 3, **kw), (1, 1, 2, 3, 3),
+          (dict(output_size=(1, 2, 2)),)),
+]
+
+_RUNNING_MEAN, _RUNNING_VAR = np.array([0.1, -0.2]), np.array([0.5, 2.0])
+
+NN_NORMALIZATION = [
+    OpSpec("F.batch_norm", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+           lambda x, w, b: R.batch_norm(x, None, None, w, b, training=True), 3, "real",
+           (((3, 2), (2,), (2,)), ((2, 2, 3), (2,), (2,)))),
+    OpSpec("F.batch_norm_no_affine", lambda x: F.batch_norm(x, None, None, training=True),
+           lambda x: R.batch_norm(x, None, None, training=True), 1, "real", (((2, 3, 2),),)),
+    OpSpec("F.batch_norm_eval",
+           lambda x, w, b: F.batch_norm(x, _RUNNING_MEAN, _RUNNING_VAR, w, b, training=False),
+           lambda x, w, b: R.batch_norm(x, _RUNNING_MEAN, _RUNNING_VAR, w, b, training=False),
+           3, "real", (((2, 2, 3), (2,), (2,)),),
+           note="running statistics are constants: an affine map"),
+    OpSpec("F.layer_norm", lambda x, w, b: F.layer_norm(x, w.shape, w, b),
+           lambda x, w, b: R.layer_norm(x, w.shape, w, b), 3, "real",
+           (((2, 3), (3,), (3,)), ((2, 2, 3), (2, 3), (2, 3)))),
+    OpSpec("F.layer_norm_no_affine", lambda x: F.layer_norm(x, (4,)),
+           lambda x: R.layer_norm(x, (4,)), 1, "real", (((2, 4),),)),
+    OpSpec("F.group_norm", lambda x, w, b: F.group_norm(x, 2, w, b),
+           lambda x, w, b: R.group_norm(x, 2, w, b), 3, "real", (((2, 4, 2), (4,), (4,)),)),
+    OpSpec("F.instance_norm", lambda x, w, b: F.instance_norm(x, weight=w, bias=b),
+           lambda x, w, b: R.instance_norm(x, w, b), 3, "real", (((2, 2, 3), (2,), (2,)),)),
+]
+
+_TARGET = np.array([1, 0, 3])                  # class indices for (3, 4) logits
+_TARGET_SPATIAL = np.array([[0, 2], [1, 1]])   # for (2, 3, 2) logits
+_CLASS_WEIGHT = np.array([0.5, 1.0, 2.0, 1.5])
+_REDUCTIONS = (dict(), dict(reduction="sum"), dict(reduction="none"))
+_BCE_WEIGHT = np.array([0.5, 1.0, 2.0])
+
+
+def _loss2(name, fn, ref, domain=("real", "real"), shapes=(((2, 3), (2, 3)),), kwargs=_REDUCTIONS,
+           **kw):
+    return OpSpec(name, fn, ref, 2, domain, shapes, kwargs=kwargs, **kw)
+
+
+NN_LOSSES = [
+    OpSpec("F.cross_entropy", lambda x, **kw: F.cross_entropy(x, _TARGET, **kw),
+           lambda x, **kw: R.cross_entropy(x, _TARGET, **kw), 1, "real", (((3, 4),),),
+           kwargs=_REDUCTIONS + (dict(label_smoothing=0.2), dict(ignore_index=0))),
+    OpSpec("F.cross_entropy_weighted",
+           lambda x, **kw: F.cross_entropy(x, _TARGET, weight=_CLASS_WEIGHT, **kw),
+           lambda x, **kw: R.cross_entropy(x, _TARGET, weight=_CLASS_WEIGHT, **kw), 1, "real",
+           (((3, 4),),), kwargs=_REDUCTIONS + (dict(label_smoothing=0.1),)),
+    OpSpec("F.cross_entropy_probabilities", F.cross_entropy, R.cross_entropy, 2, ("real", "prob"),
+           (((3, 4), (3, 4)),), kwargs=_REDUCTIONS + (dict(label_smoothing=0.1),),
+           note="float targets are differentiable too"),
+    OpSpec("F.cross_entropy_spatial", lambda x, **kw: F.cross_entropy(x, _TARGET_SPATIAL, **kw),
+           lambda x, **kw: R.cross_entropy(x, _TARGET_SPATIAL, **kw), 1, "real",
+           (((2, 3, 2),),), kwargs=(dict(), dict(reduction="none"))),
+    OpSpec("F.cross_entropy_unbatched", lambda x: F.cross_entropy(x, np.array(2)),
+           lambda x: R.cross_entropy(x, np.array(2)), 1, "real", (((4,),),)),
+    OpSpec("F.nll_loss", lambda x, **kw: F.nll_loss(x, _TARGET, **kw),
+           lambda x, **kw: R.nll_loss(x, _TARGET, **kw), 1, "real", (((3, 4),),),
+           kwargs=_REDUCTIONS + (dict(ignore_index=3),)),
+    OpSpec("F.nll_loss_weighted",
+           lambda x, **kw: F.nll_loss(x, _TARGET, weight=_CLASS_WEIGHT, **kw),
+           lambda x, **kw: R.nll_loss(x, _TARGET, weight=_CLASS_WEIGHT, **kw), 1, "real",
+           (((3, 4),),), kwargs=_REDUCTIONS),
+    OpSpec("F.multi_margin_loss", lambda x, **kw: F.multi_margin_loss(x, _TARGET, **kw),
+           lambda x, **kw: R.multi_margin_loss(x, _TARGET, **kw), 1, "distinct", (((3, 4),),),
+           kwargs=(dict(), dict(p=2), dict(margin=0.7, reduction="sum")),
+           note="distinct values: no hinge sits at its kink (margin 1 or 0.7)"),
+    OpSpec("F.multi_margin_loss_weighted",
+           lambda x, **kw: F.multi_margin_loss(x, _TARGET, weight=_CLASS_WEIGHT, **kw),
+           lambda x, **kw: R.multi_margin_loss(x, _TARGET, weight=_CLASS_WEIGHT, **kw), 1,
+           "distinct", (((3, 4),),), kwargs=(dict(reduction="none"), dict(p=2))),
+    _loss2("F.mse_loss", F.mse_loss, R.mse_loss),
+    _loss2("F.l1_loss", F.l1_loss, R.l1_loss, "distinct"),
+    _loss2("F.huber_loss", F.huber_loss, R.huber_loss, "distinct",
+           kwargs=_REDUCTIONS + (dict(delta=0.6),)),
+    _loss2("F.smooth_l1_loss", F.smooth_l1_loss, R.smooth_l1_loss, "distinct",
+           kwargs=_REDUCTIONS + (dict(beta=0.6),)),
+    _loss2("F.binary_cross_entropy", F.binary_cross_entropy, R.binary_cross_entropy, "prob"),
+    _loss2("F.binary_cross_entropy_weighted",
+           lambda x, t, **kw: F.binary_cross_entropy(x, t, weight=_BCE_WEIGHT, **kw),
+           lambda x, t, **kw: R.binary_cross_entropy(x, t, weight=_BCE_WEIGHT, **kw), "prob"),
+    _loss2("F.binary_cross_entropy_with_logits", F.binary_cross_entropy_with_logits,
+           R.binary_cross_entropy_with_logits, ("real", "prob")),
+    _loss2("F.binary_cross_entropy_with_logits_weights",
+           lambda x, t, **kw: F.binary_cross_entropy_with_logits(
+               x, t, weight=_BCE_WEIGHT, pos_weight=_BCE_WEIGHT[::-1].copy(), **kw),
+           lambda x, t, **kw: R.binary_cross_entropy_with_logits(
+               x, t, weight=_BCE_WEIGHT, pos_weight=_BCE_WEIGHT[::-1].copy(), **kw),
+           ("real", "prob"), kwargs=(dict(),)),
+    _loss2("F.soft_margin_loss", F.soft_margin_loss, R.soft_margin_loss),
+    _loss2("F.kl_div", F.kl_div, R.kl_div, ("real", "prob"),
+           kwargs=(dict(reduction="batchmean"), dict(reduction="sum"), dict(reduction="none"))),
+    _loss2("F.kl_div_log_target", lambda x, t, **kw: F.kl_div(x, t, log_target=True, **kw),
+           lambda x, t, **kw: R.kl_div(x, t, log_target=True, **kw),
+           kwargs=(dict(reduction="batchmean"),)),
+]
+
+
+# Recurrent rows: seq_len 3, batch 2, input_size 2, hidden_size 2 (tiny: the scans are loops).
+def _flat(result):
+    """(output, h_n) or (output, (h_n, c_n)) as one flat tuple."""
+    output, state = result
+    return (output,) + (tuple(state) if isinstance(state, tuple) else (state,))
+
+
+def _seq(mode, groups, n_state=1, **options):
+    """Row fn / ref for a sequence network: args x, h0[, c0], then each weight group's tensors
+    (``groups``: the number of tensors in each group)."""
+    def split(args):
+        x, states, rest = args[0], args[1:1 + n_state], args[1 + n_state:]
+        weights, at = [], 0
+        for size in groups:
+            weights.append(tuple(rest[at:at + size]))
+            at += size
+        return x, states, weights
+
+    def run(*args):
+        x, states, weights = split(args)
+        hx = tuple(states) if mode == "lstm" else states[0]
+        call = F.lstm if mode == "lstm" else F.gru if mode == "gru" else F.rnn
+        extra = {} if mode in ("lstm", "gru") else dict(nonlinearity=mode[4:])
+        return _flat(call(x, hx, weights, **extra, **options))
+
+    def ref(*args):
+        x, states, weights = split(args)
+        h0, c0 = states[0], states[1] if n_state == 2 else None
+        padded = [w[:2] + (None, None) + w[2:] if len(w) == 3 else w for w in weights]
+        return R.sequence(mode, x, h0, c0, padded, **options)
+    return run, ref
+
+
+def _cell_row(name, mode, shapes):
+    lstm = mode == "lstm"
+
+    def run(x, h, *rest):
+        if lstm:
+            c, *rest = rest
+            return tuple(getattr(F, mode + "_cell")(x, (h, c), *rest))
+        return getattr(F, mode + "_cell")(x, h, *rest)
+
+    def ref(x, h, *rest):
+        c = None
+        if lstm:
+            c, *rest = rest
+        h_new, c_new = R.cell(mode, x, h, c, *rest)
+        return (R._cast(h_new, x), R._cast(c_new, x)) if lstm else R._cast(h_new, x)
+    return OpSpec(name, run, ref, len(shapes[0]), "real", shapes)
+
+
+_X, _H = (3, 2, 2), (1, 2, 2)           # (seq_len, batch, input), (layers * dirs, batch, hidden)
+NN_RECURRENT = [
+    OpSpec("F.rnn", *_seq("rnn_tanh", [4]), 6, "real",
+           ((_X, _H, (2, 2), (2, 2), (2,), (2,)),)),
+    OpSpec("F.rnn_relu", *_seq("rnn_relu", [4]), 6, "real",
+           ((_X, _H, (2, 2), (2, 2), (2,), (2,)),)),
+    OpSpec("F.rnn_bidirectional", *_seq("rnn_tanh", [2, 2], bidirectional=True), 6, "real",
+           ((_X, (2, 2, 2), (2, 2), (2, 2), (2, 2), (2, 2)),)),
+    OpSpec("F.rnn_two_layers", *_seq("rnn_tanh", [2, 2], num_layers=2), 6, "real",
+           ((_X, (2, 2, 2), (2, 2), (2, 2), (2, 2), (2, 2)),)),
+    OpSpec("F.lstm", *_seq("lstm", [4], n_state=2), 7, "real",
+           ((_X, _H, _H, (8, 2), (8, 2), (8,), (8,)),)),
+    OpSpec("F.lstm_projection", *_seq("lstm", [3], n_state=2, batch_first=True), 6, "real",
+           (((2, 3, 2), (1, 2, 1), (1, 2, 2), (8, 2), (8, 1), (1, 2)),),
+           note="proj_size 1 (w_hr), batch_first"),
+    OpSpec("F.gru", *_seq("gru", [4]), 6, "real",
+           ((_X, _H, (6, 2), (6, 2), (6,), (6,)),)),
+    OpSpec("F.gru_unbatched", *_seq("gru", [2]), 4, "real",
+           (((3, 2), (1, 2), (6, 2), (6, 2)),)),
+    _cell_row("F.rnn_tanh_cell", "rnn_tanh", (((2, 2), (2, 2), (2, 2), (2, 2), (2,), (2,)),)),
+    _cell_row("F.rnn_relu_cell", "rnn_relu", (((2, 2), (2, 2), (2, 2), (2, 2)),)),
+    _cell_row("F.lstm_cell", "lstm", (((2, 2), (2, 2), (2, 2), (8, 2), (8, 2), (8,), (8,)),)),
+    _cell_row("F.gru_cell", "gru", (((2,), (2,), (6, 2), (6, 2), (6,), (6,)),)),
+]
+
+NN = (NN_ACTIVATIONS + NN_BASIC + NN_CONV + NN_INTERNAL + NN_POOLING + NN_NORMALIZATION
+      + NN_LOSSES + NN_RECURRENT)
+
+
+DIFFERENTIABLE = ELEMENTWISE + REDUCTIONS + LINALG + SHAPE + EXPORTS + LA_ROWS + NN
 ALL = DIFFERENTIABLE + NONDIFFERENTIABLE
 
 
@@ -662,3 +1147,26 @@ array_split hsplit vsplit dsplit fliplr flipud rot90 roll inner kron cross diag 
 """.split()
 API_NONDIFFERENTIABLE = "sign floor ceil round argmax argmin isnan isfinite less less_equal " \
                         "greater greater_equal equal not_equal".split()
+
+
+# --------------------------------------------------------------------------- coverage declarations
+# test_op_table_coverage.py finds every public function and every primitive mechanically
+# (discover.py) and fails unless each primitive is applied by some row and each function has
+# a row named after it (``name``, ``name_<variant>`` or ``name[<variant>]``), is declared an
+# alias here -- once, the same object as a function with a row -- or is not an array function.
+ALIASES = {
+    # NumPy's second names
+    "absolute": "abs", "fabs": "abs", "true_divide": "divide", "pow": "power",
+    "radians": "deg2rad", "degrees": "rad2deg", "around": "round", "remainder": "mod",
+    "amax": "max", "amin": "min", "row_stack": "vstack", "linalg.norm": "norm",
+    # array-API / PyTorch / SciPy names
+    "concat": "concatenate", "cat": "concatenate", "clamp": "clip", "permute_dims": "transpose",
+    "unsqueeze": "expand_dims", "logistic": "sigmoid",
+    # nn.functional's second names
+    "F.hard_sigmoid": "F.hardsigmoid", "F.swish": "F.silu",
+}
+
+NOT_ARRAY_FUNCTIONS = {
+    "allclose",      # a Python bool (np.allclose), not an array: nothing to differentiate
+    "array_equal",   # a Python bool (np.array_equal)
+}

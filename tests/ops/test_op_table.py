@@ -11,7 +11,13 @@ Non-differentiable functions (sign, floor, ceil, round, argmax, argmin, comparis
 isnan, isfinite, ...) are checked against NumPy and contribute zero in a larger expression.
 The step functions (sign, floor, ceil, round, ...) return floats whose gradient is zero, as
 in PyTorch (their output requires grad); the others record no graph at all.
+
+Which rows must exist is not decided here: test_op_table_coverage.py finds every primitive
+and public function (ops, cr.linalg, nn.functional) mechanically and fails when one has no
+row. The hand-typed API.md list below stays as the documented contract.
 """
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -26,7 +32,20 @@ def _case_id(spec, shapes, kwargs):
     return f"{spec.name}[{shape_text}]" + (f"({kw_text})" if kw_text else "")
 
 
-def _cases(specs, only_second_order=False):
+# Library bugs the table found, one xfail per failing case: (test, case id) -> the bug.
+_ZERO_D_WEAK = ("F.logsigmoid and F.gelu(approximate='tanh') of a 0-d float64 ndarray compute in "
+                "float32: NumPy arithmetic on the 0-d array gives np.float64 scalars, which the "
+                "ops then treat as weak Python numbers (library bug)")
+KNOWN_BUGS = {
+    ("test_forward_accepts_python_scalars", "positive[0d]"):
+        "cr.positive returns its argument itself: a Python float comes back as a float, not a "
+        "Tensor (and a Tensor as the same object, where np.positive copies) (library bug)",
+    ("test_forward_accepts_ndarrays", "F.logsigmoid[0d]"): _ZERO_D_WEAK,
+    ("test_forward_accepts_ndarrays", "F.gelu[0d](approximate=tanh)"): _ZERO_D_WEAK,
+}
+
+
+def _cases(specs, only_second_order=False, test=None):
     out = []
     for spec in specs:
         if only_second_order and not spec.second_order:
@@ -34,8 +53,19 @@ def _cases(specs, only_second_order=False):
         for shapes, kwargs in spec.cases():
             if only_second_order and kwargs.get("keepdims"):
                 continue   # keepdims only reshapes: its second order adds nothing over keepdims=False
-            out.append(pytest.param(spec, shapes, kwargs, id=_case_id(spec, shapes, kwargs)))
+            case_id = _case_id(spec, shapes, kwargs)
+            marks = list(spec.marks)
+            if (test, case_id) in KNOWN_BUGS:
+                marks.append(pytest.mark.xfail(reason=KNOWN_BUGS[test, case_id], strict=True))
+            out.append(pytest.param(spec, shapes, kwargs, id=case_id, marks=marks))
     return out
+
+
+def _derivatives(spec):
+    """Where the row's derivative rules raise by design, the check must see them raise."""
+    if spec.derivatives_raise is None:
+        return contextlib.nullcontext()
+    return pytest.raises(spec.derivatives_raise)
 
 
 def _outputs(result):
@@ -77,7 +107,7 @@ def test_forward_matches_numpy(spec, shapes, kwargs, dtype):
         np.testing.assert_allclose(g.data, e, rtol=rtol, atol=1e-6 if dtype == np.float32 else 1e-12)
 
 
-@pytest.mark.parametrize("spec,shapes,kwargs", _cases(ALL))
+@pytest.mark.parametrize("spec,shapes,kwargs", _cases(ALL, test="test_forward_accepts_ndarrays"))
 def test_forward_accepts_ndarrays(spec, shapes, kwargs):
     """Plain ndarrays are accepted as well as Tensors (and give the same values)."""
     arrays = make_inputs(spec, shapes, np.float64)
@@ -88,7 +118,8 @@ def test_forward_accepts_ndarrays(spec, shapes, kwargs):
         np.testing.assert_allclose(np.asarray(g), e, rtol=1e-6, atol=1e-12)
 
 
-_SCALAR_CASES = [p for p in _cases(ALL) if all(s == () for s in p.values[1])
+_SCALAR_CASES = [p for p in _cases(ALL, test="test_forward_accepts_python_scalars")
+                 if all(s == () for s in p.values[1])
                  and p.values[0].name not in {"array_of_tensors", "array_nested"}]
 
 
@@ -117,7 +148,10 @@ def test_gradient_shape_and_dtype(spec, shapes, kwargs, dtype):
     for o in outs:
         assert o.dtype == dtype, f"{spec.name}: output dtype {o.dtype} for {np.dtype(dtype)} inputs"
     seeds = [cr.tensor(np.ones(o.shape, dtype=o.dtype)) for o in outs]
-    grads = cr.autograd.grad(outs, inputs, grad_outputs=seeds, allow_unused=True)
+    with _derivatives(spec):
+        grads = cr.autograd.grad(outs, inputs, grad_outputs=seeds, allow_unused=True)
+    if spec.derivatives_raise is not None:
+        return
     for i, (x, g) in enumerate(zip(inputs, grads)):
         assert g is not None, f"{spec.name}: input {i} received no gradient"
         assert g.shape == x.shape, f"{spec.name}: gradient {i} has shape {g.shape}, input {x.shape}"
@@ -147,7 +181,9 @@ def test_gradient_dtype_mixed_precision(spec, shapes, kwargs):
 @pytest.mark.parametrize("spec,shapes,kwargs", _cases(DIFFERENTIABLE))
 def test_gradcheck(spec, shapes, kwargs):
     inputs = [cr.tensor(a) for a in make_inputs(spec, shapes, np.float64)]
-    assert cr.gradcheck(_call(spec, kwargs), inputs, atol=spec.atol, rtol=spec.rtol)
+    with _derivatives(spec):
+        assert cr.gradcheck(_call(spec, kwargs), inputs, eps=spec.eps, atol=spec.atol,
+                            rtol=spec.rtol)
 
 
 @pytest.mark.parametrize("spec,shapes,kwargs", _cases(DIFFERENTIABLE))
@@ -160,8 +196,11 @@ def test_forward_mode(spec, shapes, kwargs):
     f = _call(spec, kwargs)
 
     primals = tuple(cr.tensor(a) for a in arrays)
-    outs, tangents = cr.jvp(lambda *xs: tuple(_outputs(f(*xs))), primals,
-                            tuple(cr.tensor(d) for d in directions))
+    with _derivatives(spec):
+        outs, tangents = cr.jvp(lambda *xs: tuple(_outputs(f(*xs))), primals,
+                                tuple(cr.tensor(d) for d in directions))
+    if spec.derivatives_raise is not None:
+        return
     # reverse mode with a random cotangent
     leaves = [cr.tensor(a, requires_grad=True) for a in arrays]
     rev_outs = _outputs(f(*leaves))
@@ -174,7 +213,7 @@ def test_forward_mode(spec, shapes, kwargs):
               for g, d in zip(grads, directions))
     np.testing.assert_allclose(lhs, rhs, rtol=1e-7, atol=1e-9)
     # central difference of the whole function along the direction
-    eps = 1e-6
+    eps = spec.eps
     plus = _outputs(f(*[cr.tensor(a + eps * d) for a, d in zip(arrays, directions)]))
     minus = _outputs(f(*[cr.tensor(a - eps * d) for a, d in zip(arrays, directions)]))
     for t, p, m in zip(tangents, plus, minus):
@@ -186,7 +225,9 @@ def test_forward_mode(spec, shapes, kwargs):
 @pytest.mark.parametrize("spec,shapes,kwargs", _cases(DIFFERENTIABLE, only_second_order=True))
 def test_gradgradcheck(spec, shapes, kwargs):
     inputs = [cr.tensor(a) for a in make_inputs(spec, shapes, np.float64)]
-    assert cr.gradgradcheck(_call(spec, kwargs), inputs, atol=spec.atol, rtol=spec.rtol)
+    with _derivatives(spec):
+        assert cr.gradgradcheck(_call(spec, kwargs), inputs, eps=spec.eps, atol=spec.atol,
+                                rtol=spec.rtol)
 
 
 # --------------------------------------------------------------------------- non-differentiable
@@ -206,14 +247,18 @@ def test_nondifferentiable_records_no_gradient(spec, shapes, kwargs):
         np.testing.assert_array_equal(grad.data, np.zeros(inputs[0].shape))
         out = spec.fn(*inputs, **kwargs)
     else:
-        assert not out.requires_grad and out.node is None
+        for o in _outputs(out):   # (a tuple of index tensors for nonzero)
+            assert not o.requires_grad and o.node is None
     # in a larger expression the function contributes zero: d/dx (x + f(x)) = 1
-    total = sum(cr.sum(x) for x in inputs) + cr.sum(cr.astype(out, np.float64))
+    total = sum(cr.sum(x) for x in inputs) + sum(cr.sum(cr.astype(o, np.float64))
+                                                 for o in _outputs(out))
     total.backward()
     for x in inputs:
         np.testing.assert_array_equal(x.grad.data, np.ones(x.shape))
     # forward mode carries no tangent through it either
-    _, tangent = cr.jvp(lambda *xs: cr.astype(spec.fn(*xs, **kwargs), np.float64),
-                        tuple(cr.tensor(a) for a in arrays),
-                        tuple(cr.tensor(np.ones_like(a)) for a in arrays))
-    np.testing.assert_array_equal(np.asarray(tangent), np.zeros(out.shape))
+    _, tangents = cr.jvp(lambda *xs: tuple(cr.astype(o, np.float64)
+                                           for o in _outputs(spec.fn(*xs, **kwargs))),
+                         tuple(cr.tensor(a) for a in arrays),
+                         tuple(cr.tensor(np.ones_like(a)) for a in arrays))
+    for tangent, o in zip(tangents, _outputs(out)):
+        np.testing.assert_array_equal(np.asarray(tangent), np.zeros(o.shape))
