@@ -22,38 +22,14 @@ Which primitives a row exercises is observed, not declared: ``applied_primitives
 function while an observer records every primitive the dispatcher applies.
 """
 import importlib
-import os
 import pkgutil
 import types
 
 import chainrule as cr
 
-def _library_module(*names):
-    """The first of ``names`` (dotted, under ``chainrule``) that this chainrule has.
-
-    Checked on disk before importing: ``chainrule.core`` is moving in, and an editable install
-    of another checkout can make ``import chainrule.core`` succeed with *that* checkout's
-    modules (another dispatcher state, another Primitive class).
-    """
-    root = os.path.dirname(os.path.abspath(cr.__file__))
-    for name in names:
-        parts = name.split(".")[1:]
-        if os.path.exists(os.path.join(root, *parts) + ".py"):
-            return importlib.import_module(name)
-    raise ImportError(f"none of {names} in {root}")
-
-
-# The Primitive base class, the observer hooks and the cr.Function adapter are moving from
-# chainrule.autograd to chainrule.core: take whichever this library has.
-_PRIMITIVE_BASE = _library_module("chainrule.core.primitive",
-                                  "chainrule.autograd.primitive").Primitive
-_modes = _library_module("chainrule.core.modes", "chainrule.autograd.modes")
-add_observer, remove_observer = _modes.add_observer, _modes.remove_observer
-try:
-    _USER_FUNCTION_PRIMITIVE = _library_module(
-        "chainrule.core.function", "chainrule.autograd.function")._FunctionPrimitive
-except (ImportError, AttributeError):   # pragma: no cover - depends on the library version
-    _USER_FUNCTION_PRIMITIVE = None
+from chainrule.autograd.function import _FunctionPrimitive as _USER_FUNCTION_PRIMITIVE
+from chainrule.core.modes import add_observer, remove_observer
+from chainrule.core.primitive import Primitive as _PRIMITIVE_BASE
 
 PACKAGES = ("chainrule.ops", "chainrule.linalg", "chainrule.nn.functional")
 
@@ -145,7 +121,7 @@ def public_functions(extra_modules=()):
         module = importlib.import_module(info.name)
         for name in getattr(module, "__all__", ()):
             value = getattr(module, name)
-            if _is_function(value):
+            if _is_function(value) and not name.startswith("_"):   # (a package's internals)
                 functions[f"F.{name}"] = value
     for module in extra_modules:
         names = getattr(module, "__all__", None)

@@ -117,7 +117,7 @@ def _unregistered_module():
     """A module with a new op (built the way chainrule.ops builds its ops) and a bare
     Primitive subclass instance, neither in the op table."""
     from ops_discover import _PRIMITIVE_BASE
-    from chainrule.ops._named import unary
+    from chainrule.core.primitive import unary
 
     module = types.ModuleType("unregistered_ops")
 
