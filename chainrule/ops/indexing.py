@@ -9,6 +9,7 @@ import numpy as np
 from ..core.apply import apply
 from ..core.primitive import Primitive
 from ..tensor import Tensor
+from .elementwise import zeros_like_any
 from ._util import shape_of
 
 
@@ -76,30 +77,7 @@ class _ScatterAdd(Primitive):
         return scatter_add(tangents[0], key, shape)
 
 
-class _IndexPut(Primitive):
-    """x with x[key] = v (the value ``t[key] = v`` writes); v broadcasts to x[key]."""
-
-    name = "index_put"
-    needs_inputs = False
-
-    def forward(self, x, key, v):
-        out = np.array(x, copy=True)
-        out[key] = v
-        return out
-
-    def vjp(self, needs, grad, out, x, key, v):
-        grad_x = index_put(grad, key, 0) if needs[0] else None
-        grad_v = getitem(grad, key) if needs[1] else None
-        return grad_x, grad_v
-
-    def jvp(self, tangents, out, x, key, v):
-        tangent_x, tangent_v = tangents
-        from .elementwise import zeros_like_any
-        base = zeros_like_any(out) if tangent_x is None else tangent_x
-        return index_put(base, key, 0 if tangent_v is None else tangent_v)
-
-
-_GETITEM, _SCATTER_ADD, _INDEX_PUT = _GetItem(), _ScatterAdd(), _IndexPut()
+_GETITEM, _SCATTER_ADD = _GetItem(), _ScatterAdd()
 
 
 def getitem(x, key):
@@ -115,17 +93,20 @@ def scatter_add(values, key, shape):
 def index_put(x, key, v):
     """A copy of x with x[key] = v (differentiable in x and v)."""
     # v is an input (may require grad); key is a parameter.
-    return apply(_INDEX_PUT_ORDERED, x, v, key=unwrap_index(key))
+    return apply(_INDEX_PUT, x, v, key=unwrap_index(key))
 
 
-class _IndexPutOrdered(Primitive):
-    """index_put with the inputs (x, v) positional and the key a parameter."""
+class _IndexPut(Primitive):
+    """x with x[key] = v (the value ``t[key] = v`` writes); v broadcasts to x[key].
+    The inputs (x, v) are positional, the key a parameter."""
 
     name = "index_put"
     needs_inputs = False
 
     def forward(self, x, v, key):
-        return _INDEX_PUT.forward(x, key, v)
+        out = np.array(x, copy=True)
+        out[key] = v
+        return out
 
     def vjp(self, needs, grad, out, x, v, key):
         grad_x = index_put(grad, key, 0) if needs[0] else None
@@ -134,13 +115,12 @@ class _IndexPutOrdered(Primitive):
 
     def jvp(self, tangents, out, x, v, key):
         tangent_x, tangent_v = tangents
-        from .elementwise import zeros_like_any
         base = zeros_like_any(out) if tangent_x is None else tangent_x
         return index_put(base, key, 0 if tangent_v is None else tangent_v)
 
 
-_INDEX_PUT_ORDERED = _IndexPutOrdered()
-getitem.primitive, scatter_add.primitive, index_put.primitive = _GETITEM, _SCATTER_ADD, _INDEX_PUT_ORDERED
+_INDEX_PUT = _IndexPut()
+getitem.primitive, scatter_add.primitive, index_put.primitive = _GETITEM, _SCATTER_ADD, _INDEX_PUT
 
 
 def _show(key):

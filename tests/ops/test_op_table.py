@@ -37,9 +37,6 @@ _ZERO_D_WEAK = ("F.logsigmoid and F.gelu(approximate='tanh') of a 0-d float64 nd
                 "float32: NumPy arithmetic on the 0-d array gives np.float64 scalars, which the "
                 "ops then treat as weak Python numbers (library bug)")
 KNOWN_BUGS = {
-    ("test_forward_accepts_python_scalars", "positive[0d]"):
-        "cr.positive returns its argument itself: a Python float comes back as a float, not a "
-        "Tensor (and a Tensor as the same object, where np.positive copies) (library bug)",
     ("test_forward_accepts_ndarrays", "F.logsigmoid[0d]"): _ZERO_D_WEAK,
     ("test_forward_accepts_ndarrays", "F.gelu[0d](approximate=tanh)"): _ZERO_D_WEAK,
 }

@@ -35,13 +35,7 @@ def _gaps():
 
 
 # Primitives no row can apply, each a library bug: where found -> the bug.
-KNOWN_UNEXERCISED = {
-    "chainrule.ops.indexing._INDEX_PUT":
-        "dead primitive (library bug): _IndexPut is never applied -- index_put applies "
-        "_IndexPutOrdered, which only calls _INDEX_PUT.forward -- and its rules take "
-        "(x, key, v) with the key positional, so applied it would lose v's gradient "
-        "(its vjp returns two gradients for three inputs)",
-}
+KNOWN_UNEXERCISED = {}
 
 _PRIMITIVES = primitives()
 _FUNCTIONS = public_functions()
