@@ -3,6 +3,8 @@ import numpy as np
 
 from . import dtypes
 from .random import generator
+from . import ops
+from .ops._util import as_tensor_like  # noqa: F401 (part of creation's surface)
 from .tensor import Tensor
 
 __all__ = ["tensor", "as_tensor", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
@@ -25,15 +27,6 @@ def as_tensor(data, dtype=None):
     if isinstance(data, np.ndarray) and (dtype is None or data.dtype == np.dtype(dtype)):
         return Tensor._wrap(data)
     return Tensor(data, dtype=dtype)
-
-
-def as_tensor_like(x):
-    """A Tensor for x (Tensors pass through; arrays are wrapped without copying)."""
-    if isinstance(x, Tensor):
-        return x
-    if isinstance(x, np.ndarray):
-        return Tensor._wrap(x)
-    return Tensor(x)
 
 
 def from_numpy(array):
@@ -128,7 +121,6 @@ def linspace(start, stop, num=50, endpoint=True, dtype=None, requires_grad=False
     if not (isinstance(start, Tensor) or isinstance(stop, Tensor)):
         return _make(np.linspace(start, stop, num, endpoint=endpoint, dtype=_float(dtype)),
                      requires_grad)
-    from . import ops
     if num < 0:
         raise ValueError(f"linspace: num must be non-negative, got {num}")
     typed = [e.dtype for e in (start, stop) if isinstance(e, (Tensor, np.ndarray))]

@@ -9,13 +9,13 @@ from .elementwise import (abs, absolute, add, arccos, arccosh, arcsin, arcsinh, 
 from .special import (erf, log_softmax, logaddexp, logaddexp2, logistic, relu, sigmoid, softmax,
                       softplus)
 from .reductions import (amax, amin, cumprod, cumsum, logsumexp, max, mean, min, norm, prod, std,
-                         sum, var)
+                         sum, trace, var)
 from .shape import (append, array, array_split, astype, atleast_1d, atleast_2d, atleast_3d,
                     broadcast_arrays, broadcast_to, cat, column_stack, concat, concatenate, copy,
                     diag, diagonal, diff, dsplit, dstack, expand_dims, flatten, flip, fliplr,
                     flipud, hsplit, hstack, meshgrid, moveaxis, pad, permute_dims, ravel, repeat,
                     reshape, roll, rot90, row_stack, sort, split, squeeze, stack, sum_to,
-                    swapaxes, take, take_along_axis, tile, trace, transpose, tril, triu,
+                    swapaxes, take, take_along_axis, tile, transpose, tril, triu,
                     unsqueeze, vsplit, vstack)
 from .indexing import getitem, index_put, scatter_add, unwrap_index
 from .linalg import cross, dot, einsum, inner, kron, matmul, outer, tensordot, vdot

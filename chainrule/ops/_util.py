@@ -18,5 +18,14 @@ def dtype_of(x):
     return x.dtype if hasattr(x, "dtype") else np.result_type(x)
 
 
+def as_tensor_like(x):
+    """A Tensor for x (Tensors pass through; arrays are wrapped without copying)."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, np.ndarray):
+        return Tensor._wrap(x)
+    return Tensor(x)
+
+
 def is_tensor(x):
     return isinstance(x, Tensor)

@@ -6,8 +6,11 @@ import numpy as np
 
 from ..core.apply import apply
 from ..core.primitive import Primitive, make_op
-from ._util import data_of, shape_of
-from .shape import reshape, swapaxes, transpose
+from ._util import data_of, normalize_axes, shape_of
+from .elementwise import multiply
+from .indexing import getitem
+from .reductions import sum as sum_
+from .shape import broadcast_to, expand_dims, moveaxis, reshape, stack, swapaxes, transpose
 
 
 def _matmul_error(a, b):
@@ -159,7 +162,6 @@ class _Einsum(Primitive):
         g = einsum(spec_g, grad, *[op for _, op in others])
         # Letters summed over in this operand alone: the gradient is constant along them.
         if present != unique:
-            from .shape import broadcast_to, expand_dims
             for pos, c in enumerate(unique):
                 if c not in available:
                     g = expand_dims(g, pos)
@@ -244,7 +246,6 @@ def _from_sublists(*args):
 # --------------------------------------------------------------------------- compositions
 def tensordot(a, b, axes=2):
     """np.tensordot: sum products over the given axes (an int n means the last n of a, first n of b)."""
-    from ._util import normalize_axes
     sa, sb = shape_of(a), shape_of(b)
     if isinstance(axes, (int, np.integer)):
         axes = int(axes)
@@ -279,7 +280,6 @@ def tensordot(a, b, axes=2):
 def dot(a, b):
     """np.dot: inner product of vectors, matrix product of matrices, sum over a's last and b's
     second-to-last axis otherwise; a 0-d operand multiplies."""
-    from .elementwise import multiply
     sa, sb = shape_of(a), shape_of(b)
     if len(sa) == 0 or len(sb) == 0:
         return multiply(a, b)
@@ -293,7 +293,6 @@ def dot(a, b):
 
 def inner(a, b):
     """np.inner: sum over the last axes."""
-    from .elementwise import multiply
     sa, sb = shape_of(a), shape_of(b)
     if len(sa) == 0 or len(sb) == 0:
         return multiply(a, b)
@@ -304,20 +303,16 @@ def inner(a, b):
 
 
 def vdot(a, b):
-    from .reductions import sum as sum_
-    from .elementwise import multiply
     return sum_(multiply(reshape(a, (-1,)), reshape(b, (-1,))))
 
 
 def outer(a, b):
     """Outer product of the flattened inputs: shape (a.size, b.size)."""
-    from .elementwise import multiply
     return multiply(reshape(a, (-1, 1)), reshape(b, (1, -1)))
 
 
 def kron(a, b):
     """Kronecker product (np.kron)."""
-    from .elementwise import multiply
     sa, sb = shape_of(a), shape_of(b)
     nd = max(len(sa), len(sb))
     sa = (1,) * (nd - len(sa)) + tuple(sa)
@@ -331,8 +326,6 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     """Cross product of 3-vectors (np.cross): the vectors lie along ``axisa`` of a and ``axisb``
     of b, the other axes broadcast, and the result's vectors lie along ``axisc``; ``axis``
     sets all three. Shapes: (..., 3) x (..., 3) -> (..., 3)."""
-    from .shape import moveaxis, stack
-    from .indexing import getitem
     if axis is not None:
         axisa = axisb = axisc = axis
     sa, sb = shape_of(a), shape_of(b)

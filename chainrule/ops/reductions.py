@@ -12,8 +12,11 @@ from ..core.apply import apply
 from ..core.numeric import weak_result
 from ..core.primitive import Primitive, linear
 from ._util import axis_error, data_of, normalize_axes, shape_of
-from .elementwise import divide, exp, log, maximum, minimum, multiply, sqrt, where
-from .shape import broadcast_to, flip, reshape
+from ..dtypes import get_default_dtype
+from .elementwise import abs as abs_
+from .elementwise import divide, exp, log, maximum, minimum, multiply, power, sqrt, where
+from .shape import (_DIAGONAL, _diagonal_params, astype, broadcast_to, expand_dims, flip, reshape,
+                    stack, take, transpose)
 
 
 def _check_keepdims(keepdims, op):
@@ -48,7 +51,6 @@ def _restore(value, in_shape, axis, keepdims):
 
 def _list_input(x):
     if isinstance(x, (list, tuple)):
-        from .shape import stack
         return stack(x)
     return x
 
@@ -58,7 +60,6 @@ def _cast(x, dtype):
     """x computed in ``dtype`` (NumPy's ``dtype=`` of a reduction): None leaves it as it is."""
     if dtype is None:
         return x
-    from .shape import astype
     return astype(x, dtype)
 
 
@@ -128,7 +129,6 @@ def _count(shape, axis):
 def _mean_forward(x, axis=None, keepdims=False):
     x = np.asarray(x)
     if x.dtype.kind in "iub":
-        from ..dtypes import get_default_dtype
         x = x.astype(get_default_dtype())
     try:
         return np.mean(x, axis=axis, keepdims=keepdims)
@@ -360,7 +360,6 @@ _PROD = _Prod()
 
 def _leave_one_out_prod(x, axis):
     """others[i] = prod_{k != i} x[k] over the reduced axes, in differentiable ops."""
-    from .shape import expand_dims, transpose
     shape = shape_of(x)
     nd = len(shape)
     axes = normalize_axes(axis, nd, "prod")
@@ -408,7 +407,6 @@ class _LogSumExp(Primitive):
         if type(x) is not np.ndarray:
             x = weak_result(x, (x,))
         if x.dtype.kind in "iub":  # integer input: the default float dtype (as mean, PyTorch)
-            from ..dtypes import get_default_dtype
             x = x.astype(get_default_dtype())
         try:
             m = np.max(x, axis=axis, keepdims=True)
@@ -573,7 +571,6 @@ def norm(x, ord=None, axis=None, keepdims=False):
     sum; 2: the largest; -2: the smallest) have exact first derivatives (U V^T, u_1 v_1^T,
     u_k v_k^T, as PyTorch); their second derivatives raise NotImplementedError.
     """
-    from .elementwise import abs as abs_, power
     x = _list_input(x)
     nd = len(shape_of(x))
     if axis is None:
@@ -647,6 +644,13 @@ def norm(x, ord=None, axis=None, keepdims=False):
     return where(empty, 0 if ord > 0 else np.inf, root)
 
 
+# --------------------------------------------------------------------------- trace
+def trace(x, offset=0, axis1=0, axis2=1, dtype=None):
+    """Sum along a diagonal (np.trace); ``dtype`` is the dtype of the sum (as np.trace)."""
+    return sum(apply(_DIAGONAL, x, **_diagonal_params(x, offset, axis1, axis2, "trace")), axis=-1,
+                dtype=dtype)
+
+
 # --------------------------------------------------------------------------- cumsum
 def _cumsum_transpose(grad, x, axis=None):
     if axis is None:
@@ -681,10 +685,9 @@ def cumprod(x, axis=None):
         axis = 0
     axis = normalize_axes(axis, len(shape_of(x)), "cumprod")[0]
     n = shape_of(x)[axis]
-    from .shape import stack, take
     return stack([prod(take(x, np.arange(i + 1), axis=axis), axis=axis) for i in range(n)],
                  axis=axis)
 
 
 __all__ = ["sum", "mean", "var", "std", "max", "min", "amax", "amin", "prod", "logsumexp",
-           "norm", "cumsum", "cumprod", "expand_reduced", "multiply", "divide", "log"]
+           "norm", "cumsum", "trace", "cumprod", "expand_reduced", "multiply", "divide", "log"]

@@ -9,7 +9,9 @@ import numpy as np
 from ..core.apply import apply
 from ..core.backward import sum_to_shape
 from ..core.primitive import Primitive, linear, nondifferentiable
-from ._util import axis_error, data_of, dtype_of, normalize_axes, shape_of
+from ..tensor import Tensor
+from ._util import as_tensor_like, axis_error, data_of, dtype_of, normalize_axes, shape_of
+from .indexing import getitem
 
 
 def _shape_arg(shape):
@@ -246,7 +248,6 @@ def _concatenate_transpose(grad, *xs, axis=0):
     for x in xs:
         n = shape_of(x)[axis]
         key = (slice(None),) * (axis % len(shape_of(x))) + (slice(start, start + n),)
-        from .indexing import getitem
         grads.append(getitem(grad, key))
         start += n
     return tuple(grads)
@@ -293,7 +294,6 @@ def stack(xs, axis=0, *, dim=None):
     shapes = {shape_of(x) for x in xs}
     if len(shapes) != 1:
         raise ValueError(f"stack: all input tensors must have the same shape, got {sorted(shapes)}")
-    from ..creation import as_tensor_like
     xs = [as_tensor_like(x) for x in xs]
     nd = len(shape_of(xs[0])) + 1
     axis = normalize_axes(axis, nd, "stack")[0]
@@ -306,15 +306,14 @@ def array(data, dtype=None):
     Lists holding Tensors are stacked (so the result is differentiable in each); the
     dtype is NumPy's for ndarray elements, and Python floats alone give the default dtype.
     """
-    from ..creation import tensor
     if isinstance(data, (list, tuple)) and any(_contains_tensor(d) for d in data):
         out = stack([array(d) for d in data])
         return astype(out, dtype) if dtype is not None else out
     if hasattr(data, "node"):
         return data if dtype is None else astype(data, dtype)
     if dtype is None and isinstance(data, (list, tuple)) and _contains_ndarray(data):
-        return tensor(np.array(data))
-    return tensor(data, dtype=dtype)
+        return Tensor(np.array(data))
+    return Tensor(data, dtype=dtype)
 
 
 def _contains_ndarray(d):
@@ -381,7 +380,6 @@ def _split_points(n, indices_or_sections, op, equal):
 
 
 def _split(x, indices_or_sections, axis, op, equal):
-    from .indexing import getitem
     nd = len(shape_of(x))
     axis = normalize_axes(axis, nd, op)[0]
     n = shape_of(x)[axis]
@@ -437,7 +435,6 @@ class _PadConstant(Primitive):
         return np.pad(x, pad_width, mode="constant", constant_values=constant_values)
 
     def vjp(self, needs, grad, out, x, pad_width, constant_values=0):
-        from .indexing import getitem
         key = tuple(slice(a, a + n) for (a, _), n in zip(pad_width, shape_of(x)))
         return (getitem(grad, key),)
 
@@ -576,7 +573,6 @@ def take(x, indices, axis=None, mode="raise"):
     ``mode`` as NumPy: "raise" (out-of-range indices raise IndexError), "wrap" (indices wrap
     around modulo the axis size) or "clip" (indices are clipped to [0, size - 1]; negative
     indices become 0). Repeated indices accumulate their gradients."""
-    from .indexing import getitem
     if mode not in ("raise", "wrap", "clip"):
         raise ValueError(f"take: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
     idx = _index_array(indices, "take")
@@ -615,7 +611,6 @@ def _check_bounds(idx, n, axis, shape, op):
 
 def take_along_axis(x, indices, axis):
     """np.take_along_axis: pick values with an index array shaped like x (broadcasting)."""
-    from .indexing import getitem
     idx = _index_array(indices, "take_along_axis")
     shape = shape_of(x)
     if axis is None:
@@ -723,13 +718,6 @@ def diag(x, k=0):
     raise ValueError(f"diag: input must be 1-D or 2-D, got shape {shape}")
 
 
-def trace(x, offset=0, axis1=0, axis2=1, dtype=None):
-    """Sum along a diagonal (np.trace); ``dtype`` is the dtype of the sum (as np.trace)."""
-    from .reductions import sum as sum_
-    return sum_(apply(_DIAGONAL, x, **_diagonal_params(x, offset, axis1, axis2, "trace")), axis=-1,
-                dtype=dtype)
-
-
 _NOVALUE = object()  # "argument not given" (None is a valid value to prepend)
 
 
@@ -738,7 +726,6 @@ def diff(x, n=1, axis=-1, prepend=_NOVALUE, append=_NOVALUE):
 
     ``prepend``/``append`` (np.diff's keywords) are joined to x along ``axis`` first; a scalar
     is repeated over the other axes. They may be Tensors (then they get gradients too)."""
-    from .indexing import getitem
     if int(n) != n or n < 0:
         raise ValueError(f"diff: order must be a non-negative integer, got n={n!r}")
     n = int(n)

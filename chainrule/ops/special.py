@@ -3,8 +3,13 @@ import math
 
 import numpy as np
 
+from ..core.apply import apply
 from ..core.primitive import Primitive, binary, unary
+from ..dtypes import get_default_dtype
+from ..tensor import Tensor
 from ._util import data_of, normalize_axes
+from .reductions import sum as sum_
+from .shape import astype
 from .elementwise import exp, multiply, negative, where
 
 _LN2 = math.log(2.0)
@@ -14,7 +19,6 @@ def _sigmoid(x):
     # Never exponentiate a large positive number: e = exp(-|x|) <= 1.
     x = np.asarray(x)
     if x.dtype.kind != "f":
-        from ..dtypes import get_default_dtype
         x = x.astype(get_default_dtype())
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
@@ -142,11 +146,9 @@ class _LogSoftmax(Primitive):
         return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
     def vjp(self, needs, grad, out, x, axis=-1):
-        from .reductions import sum as sum_
         return (grad - exp(out) * sum_(grad, axis=axis, keepdims=True),)
 
     def jvp(self, tangents, out, x, axis=-1):
-        from .reductions import sum as sum_
         tangent = tangents[0]
         return tangent - sum_(exp(out) * tangent, axis=axis, keepdims=True)
 
@@ -165,11 +167,9 @@ class _Softmax(Primitive):
         return e
 
     def vjp(self, needs, grad, out, x, axis=-1):
-        from .reductions import sum as sum_
         return (out * (grad - sum_(grad * out, axis=axis, keepdims=True)),)
 
     def jvp(self, tangents, out, x, axis=-1):
-        from .reductions import sum as sum_
         tangent = tangents[0]
         return out * (tangent - sum_(tangent * out, axis=axis, keepdims=True))
 
@@ -181,7 +181,6 @@ def log_softmax(x, axis=-1, *, dim=None):
     """log(softmax(x)) along ``axis``, computed stably. Shape: same as x."""
     if dim is not None:
         axis = dim
-    from ..core.apply import apply
     x = _float_input(x)
     return apply(_LOG_SOFTMAX, x, axis=_check_axis(x, axis, "log_softmax"))
 
@@ -190,7 +189,6 @@ def softmax(x, axis=-1, *, dim=None):
     """exp(x) / sum(exp(x)) along ``axis``, computed stably. Shape: same as x."""
     if dim is not None:
         axis = dim
-    from ..core.apply import apply
     x = _float_input(x)
     return apply(_SOFTMAX, x, axis=_check_axis(x, axis, "softmax"))
 
@@ -201,11 +199,8 @@ log_softmax.primitive, softmax.primitive = _LOG_SOFTMAX, _SOFTMAX
 def _float_input(x):
     d = data_of(x)
     if not hasattr(d, "dtype"):
-        from ..creation import tensor
-        return tensor(d)
+        return Tensor(d)
     if d.dtype.kind != "f":
-        from .shape import astype
-        from ..dtypes import get_default_dtype
         return astype(x, get_default_dtype())
     return x
 
