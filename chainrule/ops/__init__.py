@@ -8,7 +8,7 @@ from .elementwise import (abs, absolute, add, arccos, arccosh, arcsin, arcsinh, 
                           trunc, where)
 from .special import (erf, log_softmax, logaddexp, logaddexp2, logistic, relu, sigmoid, softmax,
                       softplus)
-from .reductions import (amax, amin, cumprod, cumsum, logsumexp, max, mean, min, norm, prod, std,
+from .reductions import (amax, amin, cumprod, cumsum, logsumexp, max, mean, min, prod, std,
                          sum, trace, var)
 from .shape import (append, array, array_split, astype, atleast_1d, atleast_2d, atleast_3d,
                     broadcast_arrays, broadcast_to, cat, column_stack, concat, concatenate, copy,
@@ -18,7 +18,8 @@ from .shape import (append, array, array_split, astype, atleast_1d, atleast_2d, 
                     swapaxes, take, take_along_axis, tile, transpose, tril, triu,
                     unsqueeze, vsplit, vstack)
 from .indexing import getitem, index_put, scatter_add, unwrap_index
-from .linalg import cross, dot, einsum, inner, kron, matmul, outer, tensordot, vdot
+from .norms import norm
+from .products import cross, dot, einsum, inner, kron, matmul, outer, tensordot, vdot
 from .nondifferentiable import (allclose, argmax, argmin, argsort, array_equal, equal, greater,
                                 greater_equal, isclose, isfinite, isinf, isnan, less, less_equal,
                                 logical_and, logical_not, logical_or, logical_xor, nonzero,

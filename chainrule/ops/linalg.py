@@ -1,350 +1,415 @@
-"""Products: matmul (a primitive), einsum (a primitive whose VJP is another einsum) and
-compositions on top (dot, tensordot, outer, inner, kron, cross, vdot)."""
-import string
+"""cr.linalg: inverse, determinants, linear solves and the Cholesky factor, differentiable.
+
+Every function takes a matrix (n, n) or a stack of them (..., n, n), as ``np.linalg`` does,
+as a Tensor, an ndarray or (nested) lists. float32 stays float32 and float64 float64;
+integer inputs compute in the default float dtype. Each is one primitive with its
+reverse (VJP) and forward (JVP) rules beside the forward, written in differentiable
+chainrule ops (matmul, solve, inv themselves, tril, ...), so derivatives of every order
+are exact (double backward, forward-over-reverse, Hessians) -- the one exception is det at
+an exactly singular matrix, where only the first derivative is (see ``det``).
+
+Failures name the op: a non-square input raises ``ValueError``; a singular matrix (inv,
+solve) or one that is not positive definite (cholesky) raises ``LinAlgError`` (NumPy's
+class, itself a ``ValueError``), saying which matrix of the stack failed.
+
+Rules follow PyTorch's derivatives.yaml (Giles 2008; Murray 2016 for the Cholesky factor).
+"""
+from collections import namedtuple
 
 import numpy as np
 
 from ..core.apply import apply
-from ..core.primitive import Primitive, make_op
-from ._util import data_of, normalize_axes, shape_of
-from .elementwise import multiply
+from ..core.numeric import weak_result
+from ..core.primitive import Primitive, nondifferentiable
+from ._util import data_of, shape_of
+from .elementwise import where
 from .indexing import getitem
+from .norms import norm
+from .products import matmul
 from .reductions import sum as sum_
-from .shape import broadcast_to, expand_dims, moveaxis, reshape, stack, swapaxes, transpose
+from .shape import array, expand_dims, reshape, stack, swapaxes, tril
+
+__all__ = ["inv", "det", "slogdet", "solve", "cholesky", "norm", "LinAlgError", "SlogdetResult"]
+
+LinAlgError = np.linalg.LinAlgError  # a ValueError subclass, as NumPy raises
+
+SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
+SlogdetResult.__doc__ = """slogdet's result: ``sign`` (no gradient) and ``logabsdet``, shape (...)."""
 
 
-def _matmul_error(a, b):
-    sa, sb = np.shape(a), np.shape(b)
-    if len(sa) == 0 or len(sb) == 0:
-        return ValueError(f"matmul: both operands must have at least 1 dimension, got shapes {sa} "
-                          f"and {sb} (use multiply for scalars)")
-    ka = sa[-1]
-    kb = sb[-2] if len(sb) >= 2 else sb[0]
-    da = len(sa) - 1
-    db = len(sb) - 2 if len(sb) >= 2 else 0
-    if ka != kb:
-        return ValueError(f"matmul: shapes {sa} and {sb} are not aligned: {ka} (dim {da}) != "
-                          f"{kb} (dim {db})")
-    return ValueError(f"matmul: batch dimensions of shapes {sa} and {sb} do not broadcast")
+# --------------------------------------------------------------------------- helpers
+def _mT(x):
+    """Swap the last two axes (the matrix transpose of each matrix in a stack)."""
+    return swapaxes(x, -1, -2)
 
 
-class _MatMul(Primitive):
-    """x @ y with NumPy's rules (1-D operands promoted and the added axis removed)."""
+def _as_input(x):
+    """Nested lists become a Tensor (differentiable in any Tensors they hold)."""
+    if isinstance(x, (list, tuple)):
+        return array(x)
+    return x
 
-    name = "matmul"
-    formula = ("upstream @ {y}ᵀ", "{x}ᵀ @ upstream")
 
-    def forward(self, x, y):
+def _check_square(a, op, name=None):
+    """The size n of a (..., n, n) input; ValueError naming ``op`` otherwise."""
+    shape = tuple(shape_of(a))
+    what = f"{name} " if name else ""
+    if len(shape) < 2:
+        plural = "s" if len(shape) != 1 else ""
+        raise ValueError(f"{op}: expected {what}a square matrix or a stack of them (..., n, n), "
+                         f"got shape {shape} ({len(shape)} dimension{plural}; at least 2 are "
+                         "needed)")
+    if shape[-1] != shape[-2]:
+        raise ValueError(f"{op}: expected {what}a square matrix or a stack of them (..., n, n), "
+                         f"got shape {shape}")
+    return shape[-1]
+
+
+def _lapack_arrays(op, arrays):
+    """The inputs as ndarrays LAPACK accepts, and the dtype to cast the result back to:
+    float16 computes in float32 (NumPy has no half-precision linalg) and returns float16."""
+    arrays = [np.asarray(x) for x in arrays]
+    for x in arrays:
+        if x.dtype.kind not in "biuf":
+            raise TypeError(f"{op}: expected a real floating-point or integer array, got dtype "
+                            f"{x.dtype} (complex dtypes are out of scope)")
+    if not any(x.dtype == np.float16 for x in arrays):
+        return arrays, None
+    back = np.float16 if np.result_type(*arrays) == np.float16 else None
+    return [x.astype(np.float32) if x.dtype == np.float16 else x for x in arrays], back
+
+
+def _failing_index(fn, a):
+    """The batch index of the first matrix of ``a`` on which ``fn`` fails (for error messages)."""
+    batch = a.shape[:-2]
+    if not batch:
+        return None
+    for index in np.ndindex(*batch):
         try:
-            return np.matmul(x, y)
+            fn(a[index])
+        except LinAlgError:
+            return index
+    return None
+
+
+def _where(index, shape):
+    if index is None:
+        return f"the input of shape {shape}"
+    return f"matrix {index} of the stack of shape {shape}"
+
+
+def _run(op, fn, arrays, inputs):
+    """Call the NumPy routine with float16 handled and the result weakly typed."""
+    arrays, back = _lapack_arrays(op, arrays)
+    out = fn(*arrays)
+    out = weak_result(out, inputs)
+    return out.astype(back) if back is not None else out
+
+
+# --------------------------------------------------------------------------- inv
+class _Inv(Primitive):
+    """Y = A^-1 for each matrix of a stack. VJP: -Y^T G Y^T; JVP: -Y dA Y."""
+
+    name = "inv"
+    needs_inputs = False   # the rules read only the output Y
+    needs_output = True
+
+    def forward(self, a):
+        try:
+            return _run("inv", np.linalg.inv, (a,), (a,))
+        except LinAlgError:
+            a = np.asarray(a)
+            index = _failing_index(np.linalg.inv, a)
+            raise LinAlgError(f"inv: singular matrix: {_where(index, a.shape)} is not "
+                              "invertible") from None
+
+    def vjp(self, needs, grad, out, a):
+        out_t = _mT(out)
+        return (-matmul(matmul(out_t, grad), out_t),)
+
+    def jvp(self, tangents, out, a):
+        return -matmul(matmul(out, tangents[0]), out)
+
+
+_INV = _Inv()
+
+
+def inv(a):
+    """The inverse of each matrix: (..., n, n) -> (..., n, n), as ``np.linalg.inv``.
+
+    Raises LinAlgError (a ValueError) naming the matrix of the stack that is singular."""
+    a = _as_input(a)
+    _check_square(a, "inv")
+    return apply(_INV, a)
+
+
+inv.primitive = _INV
+
+
+# --------------------------------------------------------------------------- det
+def _singular_cofactor(a):
+    """adj(A)^T (the derivative of det at A) for each matrix, from an SVD: exact when A is
+    singular, where det(A) * A^-T cannot be formed. Plain NumPy (a constant of the rule)."""
+    a = np.asarray(a)
+    u, s, vh = np.linalg.svd(a.astype(np.float64))
+    n = s.shape[-1]
+    # c_i = prod_{j != i} s_j, without dividing by a zero s_i.
+    others = np.where(np.eye(n, dtype=bool), 1.0, s[..., None, :])
+    c = np.prod(others, axis=-1)
+    sign = np.linalg.det(u) * np.linalg.det(vh)
+    # A = U diag(s) Vh, so adj(A)^T = det(U) det(Vh) U diag(c) Vh.
+    return (sign[..., None, None] * ((u * c[..., None, :]) @ vh)).astype(a.dtype)
+
+
+def _cofactor(a, out):
+    """det(A) * A^-T, the gradient of det at A, shape (..., n, n); adj(A)^T where A is singular.
+
+    Differentiable (through inv and det itself) wherever det(A) != 0; at exactly singular
+    matrices it is the SVD cofactor, held constant (first derivatives exact there)."""
+    shape = tuple(shape_of(a))
+    det_b = reshape(out, shape[:-2] + (1, 1))
+    singular = np.asarray(data_of(out)) == 0
+    if not singular.any():
+        return det_b * _mT(inv(a))
+    a_data = np.asarray(data_of(a))
+    mask = singular[..., None, None]
+    # Invert an identity in place of each singular matrix (so inv succeeds); where() then
+    # selects the SVD cofactor there, and no gradient reaches those matrices through inv.
+    safe = where(mask, np.eye(shape[-1], dtype=a_data.dtype), a)
+    return where(mask, _singular_cofactor(a_data), det_b * _mT(inv(safe)))
+
+
+class _Det(Primitive):
+    """det(A) for each matrix. VJP: g det(A) A^-T; JVP: det(A) trace(A^-1 dA)."""
+
+    name = "det"
+    needs_output = True
+
+    def forward(self, a):
+        return _run("det", np.linalg.det, (a,), (a,))
+
+    def vjp(self, needs, grad, out, a):
+        shape = tuple(shape_of(a))
+        return (reshape(grad, shape[:-2] + (1, 1)) * _cofactor(a, out),)
+
+    def jvp(self, tangents, out, a):
+        # det(A) trace(A^-1 dA) = sum(det(A) A^-T * dA): one formula, exact at singular A too.
+        return sum_(_cofactor(a, out) * tangents[0], axis=(-2, -1))
+
+
+_DET = _Det()
+
+
+def det(a):
+    """The determinant of each matrix: (..., n, n) -> (...), as ``np.linalg.det``.
+
+    The gradient is det(A) A^-T, and at an exactly singular A the cofactor matrix adj(A)^T,
+    the true derivative (PyTorch 2.13 returns 0 there); at such matrices second and higher
+    derivatives are not exact (the cofactor comes from an SVD held constant)."""
+    a = _as_input(a)
+    _check_square(a, "det")
+    return apply(_DET, a)
+
+
+det.primitive = _DET
+
+
+# --------------------------------------------------------------------------- slogdet
+def _inverse_for(a, op):
+    """A^-1 for the rule of ``op``; at a singular matrix the derivative does not exist."""
+    try:
+        return inv(a)
+    except LinAlgError:
+        raise LinAlgError(f"{op}: the derivative is undefined at a singular matrix (input of "
+                          f"shape {tuple(shape_of(a))}: log|det| = -inf)") from None
+
+
+class _Slogdet(Primitive):
+    """sign and log|det| of each matrix, packed as (..., 2): [..., 0] the sign, [..., 1] the
+    log-magnitude. One LU for both; only log|det| has a derivative.
+    VJP: g A^-T; JVP: trace(A^-1 dA)."""
+
+    name = "slogdet"
+
+    def forward(self, a):
+        def packed(x):
+            sign, logabsdet = np.linalg.slogdet(x)
+            return np.stack([sign, logabsdet], axis=-1)
+        return _run("slogdet", packed, (a,), (a,))
+
+    def vjp(self, needs, grad, out, a):
+        shape = tuple(shape_of(a))
+        grad_logabsdet = reshape(getitem(grad, (Ellipsis, 1)), shape[:-2] + (1, 1))
+        return (grad_logabsdet * _mT(_inverse_for(a, "slogdet")),)
+
+    def jvp(self, tangents, out, a):
+        # trace(A^-1 dA) = sum(A^-T * dA); the sign's tangent is 0.
+        tangent = sum_(_mT(_inverse_for(a, "slogdet")) * tangents[0], axis=(-2, -1))
+        return stack([tangent * 0, tangent], axis=-1)
+
+
+_SLOGDET = _Slogdet()
+_SLOGDET_SIGN = nondifferentiable("slogdet_sign", lambda packed: packed[..., 0].copy(),
+                                  doc="The sign half of slogdet's packed result (no gradient).")
+
+
+def slogdet(a):
+    """Sign and natural log of |det| of each matrix, as ``np.linalg.slogdet``.
+
+    Shapes: (..., n, n) -> SlogdetResult(sign (...), logabsdet (...)). ``sign`` is -1, 0 or 1
+    and carries no gradient; ``logabsdet`` is differentiable with gradient A^-T (undefined
+    at a singular matrix, where logabsdet is -inf: backward raises LinAlgError there)."""
+    a = _as_input(a)
+    _check_square(a, "slogdet")
+    packed = apply(_SLOGDET, a)
+    return SlogdetResult(_SLOGDET_SIGN(packed), getitem(packed, (Ellipsis, 1)))
+
+
+slogdet.primitive = _SLOGDET
+
+
+# --------------------------------------------------------------------------- solve
+class _Solve(Primitive):
+    """X = A^-1 B. VJP: grad_B = A^-T G, grad_A = -grad_B X^T; JVP: A^-1 (dB - dA X).
+
+    A 1-D B is one vector (n,) (NumPy 2): X then has shape (..., n)."""
+
+    name = "solve"
+    needs_output = True
+
+    def forward(self, a, b):
+        try:
+            return _run("solve", np.linalg.solve, (a, b), (a, b))
+        except LinAlgError:
+            a = np.asarray(a)
+            index = _failing_index(np.linalg.inv, a)
+            raise LinAlgError(f"solve: singular matrix: {_where(index, a.shape)} (the "
+                              "coefficient matrix a) is not invertible") from None
+
+    def vjp(self, needs, grad, out, a, b):
+        if len(shape_of(b)) == 1:
+            # Vectors: work with columns (..., n, 1) so batched a never meets a 1-D operand.
+            grad_b = getitem(solve(_mT(a), expand_dims(grad, -1)), (Ellipsis, 0))
+            grad_a = None
+            if needs[0]:
+                grad_a = -(expand_dims(grad_b, -1) * expand_dims(out, -2))
+            return grad_a, grad_b if needs[1] else None
+        grad_b = solve(_mT(a), grad)
+        grad_a = -matmul(grad_b, _mT(out)) if needs[0] else None
+        return grad_a, grad_b if needs[1] else None
+
+    def jvp(self, tangents, out, a, b):
+        tangent_a, tangent_b = tangents
+        vector = len(shape_of(b)) == 1
+        x = expand_dims(out, -1) if vector else out
+        rhs = None
+        if tangent_b is not None:
+            rhs = expand_dims(tangent_b, -1) if vector else tangent_b
+        if tangent_a is not None:
+            term = matmul(tangent_a, x)
+            rhs = -term if rhs is None else rhs - term
+        result = solve(a, rhs)
+        return getitem(result, (Ellipsis, 0)) if vector else result
+
+
+_SOLVE = _Solve()
+
+
+def solve(a, b):
+    """Solve A X = B for X, as ``np.linalg.solve`` (NumPy 2 rules).
+
+    Shapes: a (..., n, n); b (n,) -> X (..., n) when b is 1-D, else b (..., n, k) ->
+    X (..., n, k); the batch dimensions of a and b broadcast. Raises LinAlgError (a
+    ValueError) when a matrix of a is singular."""
+    a, b = _as_input(a), _as_input(b)
+    n = _check_square(a, "solve", "a to be")
+    sa, sb = tuple(shape_of(a)), tuple(shape_of(b))
+    if len(sb) == 0:
+        raise ValueError(f"solve: b must be a vector (n,) or a stack of matrices (..., n, k), "
+                         f"got a 0-d b (a has shape {sa})")
+    if len(sb) == 1:
+        if sb[0] != n:
+            raise ValueError(f"solve: a of shape {sa} and b of shape {sb} are incompatible: "
+                             f"expected b of shape ({n},) (a vector) or (..., {n}, k)")
+    else:
+        if sb[-2] != n:
+            raise ValueError(f"solve: a of shape {sa} and b of shape {sb} are incompatible: "
+                             f"expected b of shape ({n},) (a vector) or (..., {n}, k); b's "
+                             f"dimension -2 is {sb[-2]}")
+        try:
+            np.broadcast_shapes(sa[:-2], sb[:-2])
         except ValueError:
-            raise _matmul_error(x, y) from None
-
-    def vjp(self, needs, grad, out, x, y):
-        sx, sy = shape_of(x), shape_of(y)
-        if len(sx) >= 2 and len(sy) >= 2:
-            grad_x = matmul(grad, swapaxes(y, -1, -2)) if needs[0] else None
-            grad_y = matmul(swapaxes(x, -1, -2), grad) if needs[1] else None
-            return grad_x, grad_y
-        # Promote 1-D operands to matrices, then let the engine sum the extra axes away.
-        x2 = reshape(x, (1,) + sx) if len(sx) == 1 else x
-        y2 = reshape(y, sy + (1,)) if len(sy) == 1 else y
-        g_shape = shape_of(grad)
-        if len(sx) == 1 and len(sy) == 1:
-            g2 = reshape(grad, (1, 1))
-        elif len(sx) == 1:
-            g2 = reshape(grad, g_shape[:-1] + (1, g_shape[-1]))
-        else:
-            g2 = reshape(grad, g_shape + (1,))
-        grad_x = grad_y = None
-        if needs[0]:
-            grad_x = matmul(g2, swapaxes(y2, -1, -2))
-            if len(sx) == 1:
-                grad_x = reshape(grad_x, shape_of(grad_x)[:-2] + (sx[0],))
-        if needs[1]:
-            grad_y = matmul(swapaxes(x2, -1, -2), g2)
-            if len(sy) == 1:
-                grad_y = reshape(grad_y, shape_of(grad_y)[:-2] + (sy[0],))
-        return grad_x, grad_y
-
-    def jvp(self, tangents, out, x, y):
-        tangent_x, tangent_y = tangents
-        result = None if tangent_x is None else matmul(tangent_x, y)
-        if tangent_y is not None:
-            term = matmul(x, tangent_y)
-            result = term if result is None else result + term
-        return result
+            raise ValueError(f"solve: the batch dimensions of a (shape {sa}) and b (shape "
+                             f"{sb}) do not broadcast: {sa[:-2]} vs {sb[:-2]}") from None
+    return apply(_SOLVE, a, b)
 
 
-matmul = make_op(_MatMul(), "Matrix product with NumPy's broadcasting rules. "
-                            "Shapes: (..., n, k) @ (..., k, m) -> (..., n, m).")
+solve.primitive = _SOLVE
 
 
-# --------------------------------------------------------------------------- einsum
-_LETTERS = string.ascii_letters
+# --------------------------------------------------------------------------- cholesky
+def _phi(x):
+    """The lower triangle of x with its diagonal halved (Murray 2016's Phi)."""
+    eye = np.eye(shape_of(x)[-1], dtype=np.asarray(data_of(x)).dtype)
+    return tril(x) - 0.5 * (x * eye)
 
 
-def _parse_einsum(subscripts, shapes):
-    """Explicit form 'ab,bc->ac' with ellipses replaced by letters."""
-    subscripts = subscripts.replace(" ", "")
-    if "->" in subscripts:
-        lhs, rhs = subscripts.split("->")
-    else:
-        lhs, rhs = subscripts, None
-    inputs = lhs.split(",")
-    if len(inputs) != len(shapes):
-        raise ValueError(f"einsum: {len(inputs)} operand subscripts for {len(shapes)} operands")
-    used = set(c for c in subscripts if c.isalpha())
-    free = [c for c in _LETTERS if c not in used]
-    ell_nd = 0
-    for sub, shape in zip(inputs, shapes):
-        if "..." in sub:
-            ell_nd = max(ell_nd, len(shape) - (len(sub) - 3))
-    ell = "".join(free[:ell_nd])
-    new_inputs = []
-    for sub, shape in zip(inputs, shapes):
-        if "..." in sub:
-            n = len(shape) - (len(sub) - 3)
-            sub = sub.replace("...", ell[ell_nd - n:] if n else "")
-        if len(sub) != len(shape):
-            raise ValueError(f"einsum: subscripts '{sub}' do not match an operand of shape {shape}")
-        new_inputs.append(sub)
-    if rhs is None:
-        counts = {}
-        for sub in new_inputs:
-            for c in sub:
-                counts[c] = counts.get(c, 0) + 1
-        rhs = ell + "".join(sorted(c for c, k in counts.items() if k == 1 and c not in ell))
-    else:
-        rhs = rhs.replace("...", ell)
-    return new_inputs, rhs
+class _Cholesky(Primitive):
+    """L with A = L L^T (lower), or U = L^T with ``upper``.
 
+    VJP (Murray 2016, symmetrized as PyTorch): grad_A = sym(L^-T Phi(L^T G) L^-1);
+    JVP: dL = L Phi(L^-1 sym(dA) L^-T), the adjoint of the VJP, where sym(X) = (X + X^T) / 2
+    and Phi takes the lower triangle with the diagonal halved."""
 
-def _sizes(inputs, shapes):
-    """The size of each subscript letter (size-1 dimensions broadcast, as NumPy's einsum)."""
-    sizes, first = {}, {}
-    for i, (sub, shape) in enumerate(zip(inputs, shapes)):
-        for c, n in zip(sub, shape):
-            if sizes.get(c, 1) != 1 and n != 1 and sizes[c] != n:
-                j = first[c]
-                raise ValueError(
-                    f"einsum: subscript '{c}' has size {sizes[c]} in operand {j} (shape "
-                    f"{tuple(shapes[j])}) but size {n} in operand {i} (shape {tuple(shape)})")
-            if sizes.get(c, 1) == 1:
-                sizes[c], first[c] = n, i
-    return sizes
+    name = "cholesky"
+    needs_inputs = False   # the rules read only the factor
+    needs_output = True
 
-
-class _Einsum(Primitive):
-    """einsum in explicit form; the gradient of each operand is another einsum."""
-
-    name = "einsum"
-    formula = "einsum of upstream with the other operands"
-
-    def forward(self, *operands, spec):
+    def forward(self, a, upper=False):
         try:
-            return np.einsum(spec, *operands, optimize=len(operands) > 2)
-        except ValueError as error:
-            shapes = ", ".join(str(np.shape(op)) for op in operands)
-            raise ValueError(f"einsum: '{spec}' with operands of shapes {shapes}: {error}") from None
+            return _run("cholesky", lambda x: np.linalg.cholesky(x, upper=upper), (a,), (a,))
+        except LinAlgError:
+            a = np.asarray(a)
+            index = _failing_index(np.linalg.cholesky, a)
+            raise LinAlgError(f"cholesky: {_where(index, a.shape)} is not positive definite "
+                              "(expected a symmetric positive-definite matrix)") from None
 
-    def _operand_grad(self, i, grad, operands, spec):
-        lhs, rhs = spec.split("->")
-        subs = lhs.split(",")
-        target = subs[i]
-        shapes = [shape_of(op) for op in operands]
-        sizes = _sizes(subs, shapes)
-        others = [(s, op) for j, (s, op) in enumerate(zip(subs, operands)) if j != i]
-        available = set(rhs) | set("".join(s for s, _ in others))
-        unique = "".join(dict.fromkeys(target))
-        present = "".join(c for c in unique if c in available)
-        spec_g = ",".join([rhs] + [s for s, _ in others]) + "->" + present
-        g = einsum(spec_g, grad, *[op for _, op in others])
-        # Letters summed over in this operand alone: the gradient is constant along them.
-        if present != unique:
-            for pos, c in enumerate(unique):
-                if c not in available:
-                    g = expand_dims(g, pos)
-            g = broadcast_to(g, tuple(sizes[c] for c in unique))
-        # Repeated letters in this operand ('ii'): put the values on the diagonal.
-        if len(unique) != len(target):
-            free = [c for c in _LETTERS if c not in spec]
-            renamed, eyes, eye_specs, seen = "", [], [], set()
-            for c in target:
-                if c in seen:
-                    f = free.pop(0)
-                    renamed += f
-                    eye_specs.append(c + f)
-                    eyes.append(np.eye(sizes[c], dtype=data_of(g).dtype))
-                else:
-                    renamed += c
-                    seen.add(c)
-            g = einsum(",".join([unique] + eye_specs) + "->" + renamed, g, *eyes)
-        return g
+    def vjp(self, needs, grad, out, a, upper=False):
+        lower = _mT(out) if upper else out
+        grad_lower = _mT(grad) if upper else grad
+        middle = _phi(matmul(_mT(lower), grad_lower))
+        # L^-T middle L^-1 = L^-T (L^-T middle^T)^T, with two solves against L^T.
+        left = solve(_mT(lower), middle)
+        grad_a = _mT(solve(_mT(lower), _mT(left)))
+        return (0.5 * (grad_a + _mT(grad_a)),)
 
-    def vjp(self, needs, grad, out, *operands, spec):
-        return tuple(self._operand_grad(i, grad, operands, spec) if need else None
-                     for i, need in enumerate(needs))
-
-    def jvp(self, tangents, out, *operands, spec):
-        result = None
-        for i, t in enumerate(tangents):
-            if t is None:
-                continue
-            ops = list(operands)
-            ops[i] = t
-            term = einsum(spec, *ops)
-            result = term if result is None else result + term
-        return result
+    def jvp(self, tangents, out, a, upper=False):
+        lower = _mT(out) if upper else out
+        tangent = tangents[0]
+        tangent = 0.5 * (tangent + _mT(tangent))
+        # L^-1 dA L^-T = L^-1 (L^-1 dA^T)^T (dA symmetric), with two solves against L.
+        left = solve(lower, tangent)
+        inner = _mT(solve(lower, _mT(left)))
+        tangent_lower = matmul(lower, _phi(inner))
+        return _mT(tangent_lower) if upper else tangent_lower
 
 
-_EINSUM = _Einsum()
+_CHOLESKY = _Cholesky()
 
 
-def einsum(subscripts, *operands, optimize=False):
-    """Einstein summation (np.einsum), including ellipses, implicit output and the sublist form.
+def cholesky(a, upper=False):
+    """The Cholesky factor of each symmetric positive-definite matrix: (..., n, n) -> (..., n, n).
 
-    ``optimize`` is accepted as NumPy's (a contraction-order hint; the values do not depend on
-    it)."""
-    if not isinstance(subscripts, str):
-        subscripts, operands = _from_sublists(subscripts, *operands)
-    shapes = [shape_of(op) for op in operands]
-    inputs, rhs = _parse_einsum(subscripts, shapes)
-    _sizes(inputs, shapes)
-    for c in rhs:
-        if not any(c in sub for sub in inputs):
-            raise ValueError(f"einsum: output subscript '{c}' does not appear in any input "
-                             f"('{subscripts}')")
-    return apply(_EINSUM, *operands, spec=",".join(inputs) + "->" + rhs)
+    Lower L with A = L L^T (``np.linalg.cholesky``); ``upper=True`` gives U = L^T with
+    A = U^T U. Only one triangle of A is read (the lower, or the upper with ``upper``), so
+    the gradient is the symmetrized one PyTorch returns: differentiate functions of
+    symmetric A (e.g. of 0.5 * (a + a^T)). Raises LinAlgError (a ValueError) naming the
+    matrix of the stack that is not positive definite."""
+    a = _as_input(a)
+    _check_square(a, "cholesky")
+    return apply(_CHOLESKY, a, upper=bool(upper))
 
 
-einsum.primitive = _EINSUM
+cholesky.primitive = _CHOLESKY
 
 
-def _from_sublists(*args):
-    args = list(args)
-    out_sub = None
-    if len(args) % 2 == 1:
-        out_sub = args.pop()
-    operands = args[0::2]
-    subs = args[1::2]
-    letter = {}
-
-    def name(i):
-        if i is Ellipsis:
-            return "..."
-        if i not in letter:
-            letter[i] = _LETTERS[len(letter)]
-        return letter[i]
-
-    spec = ",".join("".join(name(i) for i in s) for s in subs)
-    if out_sub is not None:
-        spec += "->" + "".join(name(i) for i in out_sub)
-    return spec, operands
-
-
-# --------------------------------------------------------------------------- compositions
-def tensordot(a, b, axes=2):
-    """np.tensordot: sum products over the given axes (an int n means the last n of a, first n of b)."""
-    sa, sb = shape_of(a), shape_of(b)
-    if isinstance(axes, (int, np.integer)):
-        axes = int(axes)
-        if axes < 0 or axes > min(len(sa), len(sb)):
-            raise ValueError(f"tensordot: axes={axes} must be between 0 and the smaller number of "
-                             f"dimensions of shapes {sa} and {sb}")
-        axes_a = list(range(len(sa) - axes, len(sa)))
-        axes_b = list(range(axes))
-    else:
-        axes_a, axes_b = axes
-        axes_a = [axes_a] if isinstance(axes_a, (int, np.integer)) else list(axes_a)
-        axes_b = [axes_b] if isinstance(axes_b, (int, np.integer)) else list(axes_b)
-        if len(axes_a) != len(axes_b):
-            raise ValueError(f"tensordot: axes {tuple(axes_a)} of a and {tuple(axes_b)} of b must "
-                             "have the same length")
-    axes_a = [normalize_axes(x, len(sa), "tensordot (axes of a)")[0] for x in axes_a]
-    axes_b = [normalize_axes(x, len(sb), "tensordot (axes of b)")[0] for x in axes_b]
-    for i, j in zip(axes_a, axes_b):
-        if sa[i] != sb[j]:
-            raise ValueError(f"tensordot: shape mismatch for sum: axis {i} of shape {sa} has "
-                             f"{sa[i]} but axis {j} of shape {sb} has {sb[j]}")
-    letters = iter(_LETTERS)
-    sub_a = [next(letters) for _ in sa]
-    sub_b = [next(letters) for _ in sb]
-    for i, j in zip(axes_a, axes_b):
-        sub_b[j] = sub_a[i]
-    out = [c for k, c in enumerate(sub_a) if k not in axes_a] + \
-          [c for k, c in enumerate(sub_b) if k not in axes_b]
-    return einsum("".join(sub_a) + "," + "".join(sub_b) + "->" + "".join(out), a, b)
-
-
-def dot(a, b):
-    """np.dot: inner product of vectors, matrix product of matrices, sum over a's last and b's
-    second-to-last axis otherwise; a 0-d operand multiplies."""
-    sa, sb = shape_of(a), shape_of(b)
-    if len(sa) == 0 or len(sb) == 0:
-        return multiply(a, b)
-    if len(sa) <= 2 and len(sb) <= 2:
-        if sa[-1] != sb[0 if len(sb) == 1 else -2]:
-            raise ValueError(f"dot: shapes {sa} and {sb} not aligned: {sa[-1]} (dim {len(sa) - 1}) "
-                             f"!= {sb[0 if len(sb) == 1 else -2]} (dim {0 if len(sb) == 1 else len(sb) - 2})")
-        return matmul(a, b)
-    return tensordot(a, b, axes=([len(sa) - 1], [max(len(sb) - 2, 0)]))
-
-
-def inner(a, b):
-    """np.inner: sum over the last axes."""
-    sa, sb = shape_of(a), shape_of(b)
-    if len(sa) == 0 or len(sb) == 0:
-        return multiply(a, b)
-    if sa[-1] != sb[-1]:
-        raise ValueError(f"inner: shapes {sa} and {sb} are not aligned: the last dimensions "
-                         f"differ ({sa[-1]} != {sb[-1]})")
-    return tensordot(a, b, axes=([-1], [-1]))
-
-
-def vdot(a, b):
-    return sum_(multiply(reshape(a, (-1,)), reshape(b, (-1,))))
-
-
-def outer(a, b):
-    """Outer product of the flattened inputs: shape (a.size, b.size)."""
-    return multiply(reshape(a, (-1, 1)), reshape(b, (1, -1)))
-
-
-def kron(a, b):
-    """Kronecker product (np.kron)."""
-    sa, sb = shape_of(a), shape_of(b)
-    nd = max(len(sa), len(sb))
-    sa = (1,) * (nd - len(sa)) + tuple(sa)
-    sb = (1,) * (nd - len(sb)) + tuple(sb)
-    a = reshape(a, tuple(v for n in sa for v in (n, 1)))
-    b = reshape(b, tuple(v for n in sb for v in (1, n)))
-    return reshape(multiply(a, b), tuple(p * q for p, q in zip(sa, sb)))
-
-
-def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
-    """Cross product of 3-vectors (np.cross): the vectors lie along ``axisa`` of a and ``axisb``
-    of b, the other axes broadcast, and the result's vectors lie along ``axisc``; ``axis``
-    sets all three. Shapes: (..., 3) x (..., 3) -> (..., 3)."""
-    if axis is not None:
-        axisa = axisb = axisc = axis
-    sa, sb = shape_of(a), shape_of(b)
-    for name, shape, ax in (("a", sa, axisa), ("b", sb, axisb)):
-        if not shape or not -len(shape) <= ax < len(shape):
-            raise ValueError(f"cross: axis {ax} is out of bounds for {name} of shape {shape}")
-        if shape[ax] != 3:
-            raise ValueError(f"cross: incompatible dimensions for cross product: {name} has shape "
-                             f"{shape}, with {shape[ax]} components on axis {ax} (expected 3)")
-    a = moveaxis(a, axisa, -1)
-    b = moveaxis(b, axisb, -1)
-    a0, a1, a2 = (getitem(a, (Ellipsis, i)) for i in range(3))
-    b0, b1, b2 = (getitem(b, (Ellipsis, i)) for i in range(3))
-    out = stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1)
-    nd = len(shape_of(out))
-    if not -nd <= axisc < nd:
-        raise ValueError(f"cross: axisc {axisc} is out of bounds for a result of dimension {nd}")
-    return moveaxis(out, -1, axisc) if axisc % nd != nd - 1 else out
-
-
-__all__ = ["matmul", "einsum", "tensordot", "dot", "inner", "vdot", "outer", "kron", "cross",
-           "transpose"]

@@ -41,8 +41,8 @@ from chainrule.nn.functional.conv import _conv_weight
 from chainrule.nn.functional.pooling import _gather as _pool_gather
 from chainrule.nn.functional.pooling import _scatter as _pool_scatter
 from chainrule.nn.functional.pooling import _window_sum_transpose
-from chainrule.ops.reductions import _SINGULAR_FACTOR
-from chainrule.ops.reductions import apply   # the dispatcher's door (wherever it lives)
+from chainrule.ops.norms import _SINGULAR_FACTOR
+from chainrule.core.apply import apply   # the door every primitive call goes through
 
 LA = cr.linalg
 
