@@ -3,7 +3,7 @@ import functools
 import threading
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
-           "is_anomaly_enabled", "raw_rules", "add_observer", "remove_observer"]
+           "is_anomaly_enabled", "raw_rules", "general_path", "add_observer", "remove_observer"]
 
 
 # STATE.mode: what the dispatcher must do, as one number read once per op.
@@ -218,4 +218,24 @@ class raw_rules:
 
     def __exit__(self, *exc):
         STATE.raw = self._prev
+        return False
+
+
+class general_path:
+    """Send every op through ``apply``'s general path inside the block, as an observer does
+    (the fast paths step aside whenever ``STATE.watch`` is set): a check that both paths agree
+    (``tests/ops/test_fastpath_table.py``), or a measurement of what the fast paths save."""
+
+    def on_apply(self, prim, args, params, out):
+        pass
+
+    def on_backward(self, node, grad, grads):
+        pass
+
+    def __enter__(self):
+        add_observer(self)
+        return self
+
+    def __exit__(self, *exc):
+        remove_observer(self)
         return False
