@@ -131,14 +131,19 @@ def times_finite(grad, derivative):
     On ndarrays (a no-record backward) one ``vdot`` tells whether anything is not finite,
     so the common case costs one multiply and one BLAS call.
     """
-    product = quietly(np.multiply, grad, derivative) if not hasattr(grad, "node") \
-        else grad * derivative
-    if isinstance(product, (np.ndarray, np.generic)):
-        check = np.vdot(product, product)
-        if check - check != 0:       # inf or NaN somewhere
-            product = np.where(grad == 0, 0, product).astype(product.dtype, copy=False)
-        return product
-    return OPS.where(grad == 0, 0, product)
+    if type(grad) is not np.ndarray and not isinstance(grad, np.generic):
+        return OPS.where(grad == 0, 0, grad * derivative)      # Tensors: differentiable
+    try:
+        product = grad * derivative
+    except RuntimeWarning:                                     # the user's warnings are errors
+        product = quietly(np.multiply, grad, derivative)
+    check = _vdot(product, product)
+    if check - check != 0:           # inf or NaN somewhere
+        product = np.where(grad == 0, 0, product).astype(product.dtype, copy=False)
+    return product
+
+
+_vdot = np.vdot
 
 
 # ----------------------------------------------------------------------------- elementwise
@@ -182,7 +187,11 @@ class _SingularUnary(_Unary):
     derivative is infinite (``times_finite``); NumPy's warnings there are quiet."""
 
     def vjp(self, needs, grad, out, x, **params):
-        return (times_finite(grad, quietly(self.derivative, x, out, **params)),)
+        try:
+            derivative = self.derivative(x, out, **params) if params else self.derivative(x, out)
+        except RuntimeWarning:          # the user's warnings are errors: compute quietly
+            derivative = quietly(self.derivative, x, out, **params)
+        return (times_finite(grad, derivative),)
 
     def jvp(self, tangents, out, x, **params):
         return times_finite(tangents[0], quietly(self.derivative, x, out, **params))
@@ -202,18 +211,29 @@ class _StepUnary(_Unary):
 
 
 def unary(name, fn, derivative=None, uses=("x", "out"), singular=False, step=False,
-          formula=None, doc=None):
+          formula=None, vjp=None, doc=None):
     """An elementwise function y = fn(x) with dy/dx = derivative(x, out, **params).
 
     Both rules come from the one formula: vjp = grad * derivative, jvp = tangent * derivative.
     ``uses`` names what the derivative reads ("x", "out"), so only that is kept.
     ``singular=True``: the derivative may be infinite (see ``times_finite``);
     ``step=True``: a step function (derivative 0; no ``derivative`` needed).
+    ``vjp(derived, needs, grad, out, x)``: the same reverse rule in fewer NumPy calls, as for
+    ``binary``.
     """
     if derivative is None and not step:
         raise TypeError(f"unary {name!r}: give derivative=, or step=True for a step function")
     kind = _StepUnary if step else _SingularUnary if singular else _Unary
-    return make_op(kind(name, fn, derivative, uses, singular, step, formula), doc)
+    return make_op(_shortcut(kind(name, fn, derivative, uses, singular, step, formula), vjp), doc)
+
+
+def _shortcut(prim, vjp):
+    """``prim`` with its derived vjp replaced by ``vjp(derived, ...)`` when one is given."""
+    if vjp is not None:
+        derived = prim.vjp
+        prim.vjp = lambda needs, grad, out, *inputs, **params: vjp(derived, needs, grad, out,
+                                                                   *inputs, **params)
+    return prim
 
 
 class _Binary(Primitive):
@@ -231,7 +251,8 @@ class _Binary(Primitive):
 
     def forward(self, x, y, **params):
         try:
-            out = quietly(self.fn, x, y, **params) if self.singular else self.fn(x, y, **params)
+            out = quietly(self.fn, x, y, **params) if self.singular is not False \
+                else self.fn(x, y, **params)
         except (TypeError, ValueError) as error:
             raise operand_error(self.name, (x, y), error) from None
         if out.dtype is F64:
@@ -265,26 +286,37 @@ class _Binary(Primitive):
 
 
 class _SingularBinary(_Binary):
-    """``binary(..., singular=True)``: as ``_SingularUnary``, for each partial."""
+    """``binary(..., singular=True)``: as ``_SingularUnary``, for each partial. ``singular``
+    may instead be a predicate ``singular(x, y)``: are infinite partials possible for these
+    inputs? (``x ** 2`` cannot have one; ``x ** 0.5`` can.)"""
 
     def vjp(self, needs, grad, out, x, y, **params):
         return (self._times(grad, self.d_dx, x, y, out, params) if needs[0] else None,
                 self._times(grad, self.d_dy, x, y, out, params) if needs[1] else None)
 
     def _times(self, grad, partial, x, y, out, params):
+        if self.singular is not True and not self.singular(x, y):
+            return grad * partial(x, y, out, **params)
         return times_finite(grad, quietly(partial, x, y, out, **params))
 
 
 def binary(name, fn, d_dx, d_dy, uses=("x", "y", "out"), reads=None, singular=False,
-           formula=None, doc=None):
+           formula=None, direct=None, vjp=None, doc=None):
     """An elementwise, broadcasting function of two inputs with partials d_dx, d_dy(x, y, out).
 
     The engine sums each gradient back to its input's shape (unbroadcast). ``reads``
     (optional): per input, the inputs its partial reads, e.g. ((1,), (0,)) for x * y --
-    only those are checked against later in-place writes. ``singular`` as for ``unary``.
+    only those are checked against later in-place writes. ``singular`` as for ``unary``
+    (or a predicate of (x, y)); ``direct`` a faster NumPy call that equals ``fn`` wherever it
+    does not raise (the fast path tries it first); ``vjp(derived, needs, grad, out, x, y)`` the
+    same reverse rule written in fewer NumPy calls, ``derived`` the one from the partials
+    (call it where the short form does not apply).
     """
     kind = _SingularBinary if singular else _Binary
-    return make_op(kind(name, fn, d_dx, d_dy, uses, reads, singular, formula), doc)
+    prim = kind(name, fn, d_dx, d_dy, uses, reads, singular, formula)
+    if direct is not None:
+        prim.direct = direct
+    return make_op(_shortcut(prim, vjp), doc)
 
 
 # ----------------------------------------------------------------------------- linear maps

@@ -8,6 +8,7 @@ what makes ``where(x > 0, sqrt(x), 0)`` differentiable at x = 0 (the where trap)
 """
 import math
 import numbers
+import operator
 
 import numpy as np
 
@@ -24,6 +25,16 @@ _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
 
 
+def _finite_or_none(*grads):
+    """The gradients if all are finite ndarrays (one vdot each), else None."""
+    for grad in grads:
+        if grad is not None:
+            check = np.vdot(grad, grad)
+            if check - check != 0:
+                return None
+    return grads
+
+
 # ----------------------------------------------------------------------------- arithmetic
 add = linear("add", np.add, transpose=lambda grad, x, y: (grad, grad), nargs=2,
              elementwise=True, formula=("1", "1"), doc="x + y, broadcasting.")
@@ -36,10 +47,21 @@ multiply = binary("multiply", np.multiply,
                   d_dx=lambda x, y, out: y, d_dy=lambda x, y, out: x, uses=("x", "y"),
                   reads=((1,), (0,)),   # d/dx reads y, d/dy reads x
                   formula=("{y}", "{x}"), doc="x * y, broadcasting.")
+def _divide_vjp(derived, needs, grad, out, x, y):
+    """On ndarrays: grad_x = grad / y and grad_y = -grad_x * out, with one finiteness check;
+    where it fails (a zero upstream gradient over y == 0) the rule derived from the partials."""
+    if type(grad) is np.ndarray:
+        grad_x = grad / y
+        if _finite_or_none(grad_x):
+            return (grad_x if needs[0] else None,
+                    np.negative(grad_x * out) if needs[1] else None)
+    return derived(needs, grad, out, x, y)
+
+
 divide = binary("divide", np.true_divide,
                 d_dx=lambda x, y, out: 1 / y, d_dy=lambda x, y, out: negative(out / y),
                 uses=("y", "out"), reads=((1,), (1,)),   # both gradients read y, never x
-                singular=True, formula=("1/{y}", "-{x}/{y}²"),
+                singular=True, formula=("1/{y}", "-{x}/{y}²"), vjp=_divide_vjp,
                 doc="x / y, broadcasting (true division).")
 true_divide = divide
 
@@ -62,7 +84,7 @@ def _power_d_dx(x, y, out):
         if y == 1:
             return 1.0 + 0.0 * x
         if y == 2:
-            return 2.0 * x
+            return x + x
         return y * x ** (y - 1)
     return where(data_of(y) == 0, 0.0, y * x ** (y - 1))
 
@@ -73,7 +95,36 @@ def _power_d_dy(x, y, out):
     return where(special, 0.0, out * log(where(special, 1.0, x)))
 
 
-power = binary("power", _power, d_dx=_power_d_dx, d_dy=_power_d_dy, singular=True,
+def _power_vjp(derived, needs, grad, out, x, y):
+    """The partials above in few NumPy calls on ndarrays: y x^(y-1) as y * out / x and
+    out * log x directly. Where that is not finite (x == 0, where the partials' special cases
+    apply) the derived rule decides."""
+    if type(grad) is not np.ndarray or type(x) is not np.ndarray \
+            or type(y) not in (np.ndarray, int, float):
+        return derived(needs, grad, out, x, y)
+    grad_x = grad_y = None
+    if needs[0]:
+        if type(y) is not np.ndarray:
+            grad_x = grad * (x + x) if y == 2 else grad * (y * x ** (y - 1)) if y else grad * 0.0
+            if y >= 1 and not needs[1]:
+                return grad_x, None          # (no infinite partial possible)
+        else:
+            grad_x = grad * y * out / x
+    if needs[1]:
+        grad_y = grad * out * np.log(x)
+    found = _finite_or_none(grad_x, grad_y)
+    return found if found is not None else derived(needs, grad, out, x, y)
+
+
+def _power_singular(x, y):
+    """Can a partial of x ** y be infinite? Not for a number exponent >= 1 (d/dy is wanted
+    only of a Tensor exponent, and then it may: log 0)."""
+    return not (type(y) in (int, float) and y >= 1)
+
+
+power = binary("power", _power, d_dx=_power_d_dx, d_dy=_power_d_dy, singular=_power_singular,
+               direct=operator.pow,   # ndarray ** 2 is NumPy's fast square
+               vjp=_power_vjp,
                formula=("{y}·{x}^({y}-1)", "{x}^{y}·ln({x})"), doc="x ** y, broadcasting.")
 pow = power
 
@@ -83,8 +134,15 @@ expm1 = unary("expm1", np.expm1, lambda x, out: out + 1, uses=("out",), formula=
               doc="exp(x) - 1, accurate near 0")
 exp2 = unary("exp2", np.exp2, lambda x, out: out * _LN2, uses=("out",), formula="ln(2)·2^{x}",
              doc="2 ** x")
+def _log_vjp(derived, needs, grad, out, x):
+    """On ndarrays grad / x, one NumPy call (the derived rule where that is not finite)."""
+    if type(grad) is np.ndarray and type(x) is np.ndarray:
+        return _finite_or_none(grad / x) or derived(needs, grad, out, x)
+    return derived(needs, grad, out, x)
+
+
 log = unary("log", np.log, lambda x, out: 1 / x, uses=("x",), singular=True, formula="1/{x}",
-            doc="natural logarithm")
+            vjp=_log_vjp, doc="natural logarithm")
 log1p = unary("log1p", np.log1p, lambda x, out: 1 / (1 + x), uses=("x",), singular=True,
               formula="1/(1+{x})", doc="log(1 + x), accurate near 0")
 log2 = unary("log2", np.log2, lambda x, out: 1 / (x * _LN2), uses=("x",), singular=True,
