@@ -44,9 +44,7 @@ def backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=N
             node = ready.pop()
             grad = pending.pop(node, None)
             if grad is not None:        # (None: nothing flowed here, e.g. integer paths only)
-                step(node, grad)
-                if not retain_graph:
-                    node.release()
+                step(node, grad, retain_graph)
             for p in (node.parents if parents_of is None else parents_of[node]):
                 if type(p) is Node:     # one consumer fewer to wait for; ready at zero
                     waiting[p] -= 1
@@ -127,16 +125,22 @@ class Pass:
         return ready, waiting, parents_of
 
     # ------------------------------------------------------------------------- step
-    def step(self, node, grad):
-        """Run one node's vjp on its output's gradient and send each input its share."""
+    def step(self, node, grad, retain_graph=False):
+        """Run one node's vjp on its output's gradient and send each input its share; then
+        free what the node kept for backward, unless ``retain_graph``."""
         if self.owned:
             self.owned.discard(id(grad))   # (its id may be reused once it is gone)
         if node.freed or node.hooks or node.retained is not None or self.captured:
             grad = self.before_step(node, grad)
-        if node.versions is not None:
-            for x, version in zip(node.inputs, node.versions):
-                if version is not None and x._version != version:
+        versions = node.versions
+        if versions is not None:
+            if len(versions) == 1:      # (a single recorded input is a Tensor)
+                if node.inputs[0]._version != versions[0]:
                     raise version_error(node)
+            else:
+                for x, version in zip(node.inputs, versions):
+                    if version is not None and x._version != version:
+                        raise version_error(node)
         if node.out_modified is not None:
             raise version_error(node)
         needs = node.needs if self.useful is None else self.wanted(node)
@@ -164,6 +168,8 @@ class Pass:
                 self.pending[parent] = grad_x if old is None else self.add(old, grad_x)
             else:
                 self.add_to_leaf(parent, grad_x)
+        if not retain_graph:
+            node.release()
 
     def before_step(self, node, grad):
         """The rare cases: a freed graph, tensor hooks, retain_grad, autograd.grad targets."""

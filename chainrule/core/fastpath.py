@@ -78,11 +78,26 @@ def binary_fast(prim):
 
     def op(x, y, **params):
         if not params:
-            tx, ty = type(x) is Tensor, type(y) is Tensor
-            if (tx or ty) and STATE.mode >= PLAIN and (tx or not isinstance(x, Tensor)) \
-                    and (ty or not isinstance(y, Tensor)):
-                xd, rx = (x.data, x.requires_grad) if tx else (x, False)
-                yd, ry = (y.data, y.requires_grad) if ty else (y, False)
+            mode = STATE.mode
+            tx = type(x) is Tensor
+            ty = type(y) is Tensor
+            if mode >= PLAIN and (tx or ty):
+                if tx:
+                    xd = x.data
+                    rx = x.requires_grad
+                elif isinstance(x, Tensor):      # a subclass (Parameter): the general path
+                    return apply_packed(prim, (x, y), params)
+                else:
+                    xd = x
+                    rx = False
+                if ty:
+                    yd = y.data
+                    ry = y.requires_grad
+                elif isinstance(y, Tensor):
+                    return apply_packed(prim, (x, y), params)
+                else:
+                    yd = y
+                    ry = False
                 try:
                     data = direct(xd, yd)
                 except Exception:
@@ -93,7 +108,7 @@ def binary_fast(prim):
                     data = weak_float(data, (xd, yd))
                 out = Tensor.__new__(Tensor)
                 out.data = data
-                if (rx or ry) and STATE.mode == RECORD and differentiable:
+                if (rx or ry) and mode == RECORD and differentiable:
                     # apply.record's two-input case, inlined
                     versions = None
                     if keep_inputs:
@@ -108,7 +123,7 @@ def binary_fast(prim):
                     out.node = node
                     out.requires_grad = True
                 return out
-            if type(x) is ndarray and not ty and STATE.mode == RAW:
+            if mode == RAW and type(x) is ndarray and not ty:
                 try:
                     data = direct(x, y)
                 except Exception:
