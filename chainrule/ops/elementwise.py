@@ -431,3 +431,12 @@ def zeros_like_any(x):
 
 positive = linear("positive", np.positive, transpose=lambda grad, x: grad, elementwise=True,
                   formula="1", doc="+x: a copy of x (as np.positive); the gradient passes through.")
+
+
+__all__ = ["abs", "absolute", "add", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2",
+           "arctanh", "around", "ceil", "clamp", "clip", "cos", "cosh", "deg2rad", "degrees",
+           "divide", "exp", "exp2", "expm1", "fabs", "floor", "floor_divide", "fmax", "fmin",
+           "log", "log10", "log1p", "log2", "maximum", "minimum", "mod", "multiply", "nan_to_num",
+           "negative", "positive", "pow", "power", "rad2deg", "radians", "reciprocal", "remainder",
+           "rint", "round", "sign", "sin", "sinh", "sqrt", "square", "subtract", "tan", "tanh",
+           "true_divide", "trunc", "where"]

@@ -72,3 +72,9 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 def array_equal(a, b):
     return bool(np.array_equal(data_of(a), data_of(b)))
+
+
+__all__ = ["allclose", "argmax", "argmin", "argsort", "array_equal", "equal", "greater",
+           "greater_equal", "isclose", "isfinite", "isinf", "isnan", "less", "less_equal",
+           "logical_and", "logical_not", "logical_or", "logical_xor", "nonzero", "not_equal",
+           "signbit"]

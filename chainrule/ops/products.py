@@ -346,5 +346,4 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     return moveaxis(out, -1, axisc) if axisc % nd != nd - 1 else out
 
 
-__all__ = ["matmul", "einsum", "tensordot", "dot", "inner", "vdot", "outer", "kron", "cross",
-           "transpose"]
+__all__ = ["cross", "dot", "einsum", "inner", "kron", "matmul", "outer", "tensordot", "vdot"]

@@ -493,5 +493,5 @@ def cumprod(x, axis=None):
                  axis=axis)
 
 
-__all__ = ["sum", "mean", "var", "std", "max", "min", "amax", "amin", "prod", "logsumexp",
-           "cumsum", "trace", "cumprod", "expand_reduced", "multiply", "divide", "log"]
+__all__ = ["amax", "amin", "cumprod", "cumsum", "logsumexp", "max", "mean", "min", "prod", "std",
+           "sum", "trace", "var"]

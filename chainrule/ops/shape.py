@@ -784,3 +784,12 @@ def meshgrid(*xs, indexing="xy"):
             full[0], full[1] = full[1], full[0]
         out.append(broadcast_to(reshape(x, tuple(shape)), tuple(full)))
     return out
+
+
+__all__ = ["append", "array", "array_split", "astype", "atleast_1d", "atleast_2d", "atleast_3d",
+           "broadcast_arrays", "broadcast_to", "cat", "column_stack", "concat", "concatenate",
+           "copy", "diag", "diagonal", "diff", "dsplit", "dstack", "expand_dims", "flatten",
+           "flip", "fliplr", "flipud", "hsplit", "hstack", "meshgrid", "moveaxis", "pad",
+           "permute_dims", "ravel", "repeat", "reshape", "roll", "rot90", "row_stack", "sort",
+           "split", "squeeze", "stack", "sum_to", "swapaxes", "take", "take_along_axis", "tile",
+           "transpose", "tril", "triu", "unsqueeze", "vsplit", "vstack"]

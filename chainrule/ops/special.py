@@ -215,5 +215,5 @@ def _check_axis(x, axis, op):
     return axis
 
 
-__all__ = ["sigmoid", "logistic", "relu", "softplus", "logaddexp", "logaddexp2", "erf",
-           "log_softmax", "softmax", "multiply", "where"]
+__all__ = ["erf", "log_softmax", "logaddexp", "logaddexp2", "logistic", "relu", "sigmoid",
+           "softmax", "softplus"]
