@@ -152,6 +152,8 @@ log10 = unary("log10", np.log10, lambda x, out: 1 / (x * _LN10), uses=("x",), si
 sqrt = unary("sqrt", np.sqrt, lambda x, out: 0.5 / out, uses=("out",), singular=True,
              formula="1/(2·sqrt({x}))", doc="square root; sqrt'(0) = inf as NumPy gives")
 square = unary("square", np.square, lambda x, out: 2 * x, uses=("x",), formula="2·{x}")
+cbrt = unary("cbrt", np.cbrt, lambda x, out: 1 / (3 * out * out), uses=("out",), singular=True,
+             formula="1/(3·cbrt({x})²)", doc="cube root; cbrt'(0) = inf as 1/(3·0²)")
 
 
 def _reciprocal(x):
@@ -434,7 +436,7 @@ positive = linear("positive", np.positive, transpose=lambda grad, x: grad, eleme
 
 
 __all__ = ["abs", "absolute", "add", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2",
-           "arctanh", "around", "ceil", "clamp", "clip", "cos", "cosh", "deg2rad", "degrees",
+           "arctanh", "around", "cbrt", "ceil", "clamp", "clip", "cos", "cosh", "deg2rad", "degrees",
            "divide", "exp", "exp2", "expm1", "fabs", "floor", "floor_divide", "fmax", "fmin",
            "log", "log10", "log1p", "log2", "maximum", "minimum", "mod", "multiply", "nan_to_num",
            "negative", "positive", "pow", "power", "rad2deg", "radians", "reciprocal", "remainder",

@@ -231,6 +231,7 @@ ELEMENTWISE = [
     _unary("log10", cr.log10, np.log10, "positive"),
     _unary("sqrt", cr.sqrt, np.sqrt, "positive"),
     _unary("square", cr.square, np.square),
+    _unary("cbrt", cr.cbrt, np.cbrt, "nonzero"),
     _unary("reciprocal", cr.reciprocal, np.reciprocal, "nonzero"),
     _unary("sin", cr.sin, np.sin),
     _unary("cos", cr.cos, np.cos),
