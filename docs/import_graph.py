@@ -2,6 +2,7 @@
 
     python docs/import_graph.py              # cycles, function-local imports, layer check
     python docs/import_graph.py --dot FILE   # the graph of folders/files as Graphviz DOT
+    python docs/import_graph.py --png FILE   # ... drawn in layers (needs matplotlib)
 
 An edge A -> B means module A imports module B at module level (``import``/``from`` at
 the top of the file or in a class body). Imports inside functions are listed separately:
@@ -142,6 +143,16 @@ def cycles(edges):
     return sorted(result)
 
 
+def without_operator_wiring(graph):
+    """``graph`` without the one deliberate circle: tensor.py importing ops at its end."""
+    cut = {m: set(targets) for m, targets in graph.items()}
+    tensor = f"{PACKAGE}.tensor"
+    if tensor in cut:
+        cut[tensor] = {m for m in cut[tensor]
+                       if not (m == f"{PACKAGE}.ops" or m.startswith(f"{PACKAGE}.ops."))}
+    return cut
+
+
 def _group(module):
     """The folder (or top-level file) a module belongs to, for the picture."""
     parts = module.split(".")
@@ -162,9 +173,81 @@ def to_dot(edges):
     return "\n".join(lines)
 
 
+def folder_graph(edges):
+    """{folder: folders it imports}: modules grouped by top-level folder (or file), the
+    package's own ``__init__`` left out (it re-exports everything)."""
+    groups = {}
+    for a, targets in edges.items():
+        ga = _group(a)
+        if ga == PACKAGE:
+            continue
+        groups.setdefault(ga, set())
+        for b in targets:
+            gb = _group(b)
+            if gb not in (ga, PACKAGE):
+                groups[ga].add(gb)
+                groups.setdefault(gb, set())
+    return groups
+
+
+def draw_png(edges, path):
+    """A layered picture of the folder graph: each folder above everything it imports; the
+    deliberate tensor -> ops edge dashed red (needs matplotlib, the [train] extra)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    graph = folder_graph(edges)
+    wiring = (f"{PACKAGE}.tensor", f"{PACKAGE}.ops")
+    acyclic = {a: {b for b in bs if (a, b) != wiring} for a, bs in graph.items()}
+    level = {}
+
+    def depth(node):
+        if node not in level:
+            level[node] = 0       # (acyclic once the wiring edge is out: no recursion loop)
+            level[node] = 1 + max((depth(b) for b in acyclic[node]), default=-1)
+        return level[node]
+
+    for node in graph:
+        depth(node)
+    rows = {}
+    for node in sorted(graph):
+        rows.setdefault(level[node], []).append(node)
+    position = {}
+    for y, names in rows.items():
+        for i, name in enumerate(names):
+            position[name] = ((i + 0.5) / len(names), y)
+    fig, ax = plt.subplots(figsize=(13, 1.1 * (len(rows) + 1)))
+    for a, bs in graph.items():
+        for b in bs:
+            (x0, y0), (x1, y1) = position[a], position[b]
+            deliberate = (a, b) == wiring
+            ax.annotate("", xy=(x1, y1 + 0.18), xytext=(x0, y0 - 0.18),
+                        arrowprops=dict(arrowstyle="->", lw=1.6 if deliberate else 0.6,
+                                        color="#c0392b" if deliberate else "#95a5a6",
+                                        linestyle="--" if deliberate else "-",
+                                        connectionstyle="arc3,rad=0.25" if deliberate else None))
+    for name, (x, y) in position.items():
+        short = name.split(".", 1)[1]
+        core = short == "core"
+        ax.text(x, y, short, ha="center", va="center", fontsize=10,
+                bbox=dict(boxstyle="round,pad=0.35", fc="#d6eaf8" if core else "#fdfefe",
+                          ec="#2471a3" if core else "#566573", lw=2 if core else 1))
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.6, max(rows) + 0.6)
+    ax.axis("off")
+    ax.set_title("chainrule: folders and top-level files, each above what it imports "
+                 "(red dashed: Tensor's operators calling ops, the one deliberate circle)",
+                 fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dot", help="write the folder-level graph as DOT to this file")
+    parser.add_argument("--png", help="draw the folder-level graph to this PNG (matplotlib)")
     parser.add_argument("--root", default=ROOT)
     args = parser.parse_args(argv)
     edges, local = import_graph(args.root)
@@ -179,6 +262,12 @@ def main(argv=None):
     print(f"{len(found)} import cycle(s) counting function-local imports too:")
     for component in found:
         print(f"  {len(component)} modules: {', '.join(component)}")
+    found = cycles(without_operator_wiring(every))
+    print(f"{len(found)} import cycle(s) once the deliberate tensor -> ops edge (Tensor's "
+          "operators) is set aside:")
+    for component in found:
+        print(f"  {len(component)} modules: {', '.join(component)}")
+    print(f"{sum(map(len, local.values()))} function-local imports of package modules in all")
     core = [m for m in local if m.split(".")[1:2] in (["core"], ["autograd"], ["ops"])
             or m in (f"{PACKAGE}.tensor", f"{PACKAGE}.creation")]
     count = sum(len(local[m]) for m in core)
@@ -187,6 +276,9 @@ def main(argv=None):
     for m in sorted(core):
         if local[m]:
             print(f"  {m}: {', '.join(sorted(local[m]))}")
+    if args.png:
+        draw_png(edges, args.png)
+        print(f"wrote {args.png}")
     if args.dot:
         with open(args.dot, "w", encoding="utf-8") as f:
             f.write(to_dot(edges) + "\n")
