@@ -10,7 +10,7 @@ from ._util import data_of, normalize_axes, shape_of
 from .elementwise import multiply
 from .indexing import getitem
 from .reductions import sum as sum_
-from .shape import broadcast_to, expand_dims, moveaxis, reshape, stack, swapaxes, transpose
+from .shape import broadcast_to, expand_dims, moveaxis, reshape, stack, swapaxes
 
 
 def _matmul_error(a, b):

@@ -13,7 +13,7 @@ from ..core.numeric import weak_result
 from ..core.primitive import Primitive, linear
 from ._util import axis_error, data_of, normalize_axes, shape_of
 from ..dtypes import get_default_dtype
-from .elementwise import divide, exp, log, maximum, minimum, multiply, sqrt, where
+from .elementwise import exp, maximum, minimum, sqrt, where
 from .shape import (_DIAGONAL, _diagonal_params, astype, broadcast_to, expand_dims, flip, reshape,
                     stack, take, transpose)
 

@@ -10,7 +10,7 @@ from ..tensor import Tensor
 from ._util import data_of, normalize_axes
 from .reductions import sum as sum_
 from .shape import astype
-from .elementwise import exp, multiply, negative, where
+from .elementwise import exp, negative
 
 _LN2 = math.log(2.0)
 
