@@ -33,6 +33,7 @@ class _MatMul(Primitive):
 
     name = "matmul"
     formula = ("upstream @ {y}ᵀ", "{x}ᵀ @ upstream")
+    arity, direct = 2, np.matmul    # the fast path of two-input ops (core/fastpath.py)
 
     def forward(self, x, y):
         try:
