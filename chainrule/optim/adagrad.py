@@ -21,6 +21,8 @@ class Adagrad(Optimizer):
     State per parameter (created at construction, as PyTorch does): ``step``, ``sum`` (s).
     """
 
+    _buffers = ("sum",)
+
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
                  eps=1e-10, *, maximize=False):
         defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,

@@ -6,6 +6,7 @@ keys they need (``_state_keys``) and validate hyperparameters (``_check_group``)
 Updates write ``p.data`` in place, outside any graph, in the parameter's dtype.
 """
 import copy
+import math
 import numbers
 from collections.abc import Iterable, Mapping
 
@@ -27,14 +28,19 @@ class _RequiredParameter:
 required = _RequiredParameter()
 
 
-def _grad_array(opt_name, p):
+def _grad_array(opt_name, p, gi=None, pi=None):
     """The gradient of ``p`` as an ndarray (never written to), or None."""
     grad = p.grad
     if grad is None:
         return None
+    where = "a parameter" if gi is None else f"parameter {pi} of group {gi}"
     array = grad.data if isinstance(grad, Tensor) else np.asarray(grad)
+    if not isinstance(array, np.ndarray) or array.dtype.kind not in "fiub":
+        kind = array.dtype if isinstance(array, np.ndarray) else type(array).__name__
+        raise TypeError(f"{opt_name}.step: {where} has a gradient of unsupported type {kind}; "
+                        "expected a real numeric array")
     if array.shape != p.data.shape:
-        raise ValueError(f"{opt_name}.step: a parameter of shape {tuple(p.data.shape)} has a "
+        raise ValueError(f"{opt_name}.step: {where} of shape {tuple(p.data.shape)} has a "
                          f"gradient of shape {tuple(array.shape)}; expected the same shape")
     return array
 
@@ -77,7 +83,8 @@ class Optimizer:
             raise TypeError("params argument given to the optimizer should be an iterable of "
                             "Tensors or dicts (parameter groups), but got a single mapping; "
                             "pass [group] or model.parameters()")
-        if not isinstance(params, Iterable):
+        if not isinstance(params, Iterable) or isinstance(params, (set, frozenset)):
+            # (a set's order changes between runs, and with it the state dict's indices)
             raise TypeError("params argument given to the optimizer should be an iterable of "
                             f"Tensors or dicts, but got {type(params).__name__}")
         groups = list(params)
@@ -89,6 +96,11 @@ class Optimizer:
             self.add_param_group(group)
 
     # ------------------------------------------------------------------ hooks for subclasses
+    #: per-parameter state keys that hold an array of the parameter's shape (checked on load)
+    _buffers = ()
+    #: those of ``_buffers`` that may also be None (PyTorch's SGD saves momentum_buffer=None)
+    _nullable_buffers = ()
+
     def _check_group(self, group):
         """Validate (and normalise) a group's hyperparameters; raise ValueError if invalid."""
 
@@ -181,18 +193,23 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         name = type(self).__name__
+        # Validate every group's gradients before updating any parameter: a bad gradient
+        # anywhere raises with all parameters and all state unchanged (all-or-nothing).
+        work = []
+        for gi, group in enumerate(self.param_groups):
+            params, grads = [], []
+            for pi, p in enumerate(group["params"]):
+                grad = _grad_array(name, p, gi, pi)
+                if grad is not None:
+                    params.append(p)
+                    grads.append(grad)
+            if params:
+                work.append((group, params, grads))
         with no_grad():
-            for group in self.param_groups:
-                params, grads = [], []
-                for p in group["params"]:
-                    grad = _grad_array(name, p)
-                    if grad is not None:
-                        params.append(p)
-                        grads.append(grad)
-                if params:
-                    self._update(group, params, grads)
-                    for p in params:
-                        p._version += 1
+            for group, params, grads in work:
+                self._update(group, params, grads)
+                for p in params:
+                    p._version += 1
         return loss
 
     # ------------------------------------------------------------------ state dicts
@@ -299,7 +316,8 @@ class Optimizer:
                                  f"dict, got {type(entry).__name__}")
             loaded = {}
             for k, v in entry.items():
-                loaded[k] = _import(f"{name}.load_state_dict: state[{sid}][{k!r}]", k, v, p)
+                loaded[k] = _import(f"{name}.load_state_dict: parameter {sid}, state key {k!r}",
+                                    k, v, p, self._buffers, self._nullable_buffers)
             if loaded:
                 needed = [k for k in self._state_keys(new_groups[gi]) if k not in loaded]
                 if needed:
@@ -345,20 +363,37 @@ def _export(value):
     return copy.deepcopy(value)
 
 
-def _import(where, key, value, p):
-    """A loaded state value: arrays copied into ndarrays (cast to the parameter's dtype)."""
+def _import(where, key, value, p, buffers=(), nullable=()):
+    """A loaded state value, validated: arrays copied into ndarrays (cast to the parameter's dtype).
+
+    ``buffers``: the keys that must hold an array of the parameter's shape (``nullable``
+    ones may also be None); their values must be finite floating-point numbers.
+    """
     if key == "step":
         number = _as_number(where, value)
-        if number < 0 or number != int(number):
+        if not math.isfinite(number) or number < 0 or number != int(number):
             raise ValueError(f"{where}: expected a non-negative whole number of steps, "
                              f"got {number}")
         return int(number)
+    if key in buffers:
+        if value is None and key in nullable:
+            return None
+        if not isinstance(value, (Tensor, np.ndarray)):
+            raise ValueError(f"{where}: expected an array of the parameter's shape "
+                             f"{tuple(p.data.shape)}, got {type(value).__name__}")
     if isinstance(value, (Tensor, np.ndarray)):
         array = np.array(value.data if isinstance(value, Tensor) else value, copy=True)
         if array.shape != p.data.shape:
             raise ValueError(f"{where}: shape {array.shape} does not match the parameter's "
                              f"shape {p.data.shape}")
-        if array.dtype.kind not in "fiub":
-            raise ValueError(f"{where}: unsupported dtype {array.dtype}")
-        return array.astype(p.data.dtype, copy=False) if array.dtype.kind == "f" else array
+        if array.dtype.kind not in ("f" if key in buffers else "fiub"):
+            raise ValueError(f"{where}: unsupported dtype {array.dtype}"
+                             + (" (expected a floating-point array)" if key in buffers else ""))
+        if array.dtype.kind == "f":
+            array = array.astype(p.data.dtype, copy=False)
+            if not np.isfinite(array).all():
+                bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
+                raise ValueError(f"{where}: holds {bad} non-finite value(s) (NaN or Inf); "
+                                 "the saved optimizer state is corrupt")
+        return array
     return copy.deepcopy(value)

@@ -30,6 +30,8 @@ class RMSprop(Optimizer):
     ``momentum > 0``), ``grad_avg`` (a, when centered).
     """
 
+    _buffers = ("square_avg", "momentum_buffer", "grad_avg")
+
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, *, maximize=False):
         defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps,

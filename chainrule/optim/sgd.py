@@ -23,6 +23,9 @@ class SGD(Optimizer):
     State per parameter: ``momentum_buffer`` (when ``momentum != 0``).
     """
 
+    _buffers = ("momentum_buffer",)
+    _nullable_buffers = ("momentum_buffer",)
+
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
                  *, maximize=False):
         if lr is not required:
