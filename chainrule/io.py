@@ -11,6 +11,7 @@ was saved. Tensors are stored under their dotted path (``"model.fc.weight"``), s
 other safetensors readers see ordinary names; a file without chainrule metadata
 loads as a flat dict of Tensors.
 """
+import hashlib
 import json
 import math
 import numbers
@@ -28,6 +29,7 @@ __all__ = ["save", "load", "load_metadata"]
 _META_KEY = "chainrule"
 _STRUCTURE_FORMAT = 1
 _MAX_HEADER_BYTES = 100_000_000  # the reference implementation's limit
+_CHECKSUM_KEY = "chainrule.sha256"   # metadata: JSON {tensor name: sha256 hex of its bytes}
 
 # safetensors dtype name -> NumPy dtype (little-endian)
 _DTYPES = {
@@ -68,11 +70,15 @@ def save(obj, path, metadata=None):
         if not isinstance(metadata, Mapping) or not all(
                 isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
             raise TypeError("save: metadata must be a mapping of str to str")
-        if _META_KEY in metadata:
-            raise ValueError(f"save: the metadata key {_META_KEY!r} is reserved for chainrule")
+        for reserved in (_META_KEY, _CHECKSUM_KEY):
+            if reserved in metadata:
+                raise ValueError(f"save: the metadata key {reserved!r} is reserved for chainrule")
         meta.update(metadata)
     meta[_META_KEY] = json.dumps({"format": _STRUCTURE_FORMAT, "root": root},
                                  separators=(",", ":"))
+    # one checksum per tensor (of its little-endian bytes), verified by load
+    meta[_CHECKSUM_KEY] = json.dumps({name: _digest(array) for name, array in tensors},
+                                     separators=(",", ":"))
     header = {"__metadata__": meta}
     offset = 0
     for name, array in tensors:
@@ -84,6 +90,13 @@ def save(obj, path, metadata=None):
     header_bytes += b" " * (-len(header_bytes) % 8)   # pad so the data starts 8-byte aligned
     _atomic_write(path, [len(header_bytes).to_bytes(8, "little"), header_bytes]
                   + [array.reshape(-1).view(np.uint8) for _, array in tensors])
+
+
+def _digest(data):
+    """The sha256 (hex) of a little-endian C-contiguous array's bytes (or of a buffer)."""
+    if isinstance(data, np.ndarray):
+        data = data.reshape(-1).view(np.uint8)
+    return hashlib.sha256(data).hexdigest()
 
 
 def _fspath(path, op):
@@ -216,12 +229,16 @@ def load(path):
     """
     path = _fspath(path, "load")
     header, metadata, buffer = _read(path)
+    _verify_checksums(path, header, metadata, buffer)
     arrays = {name: _array(path, name, info, buffer) for name, info in header.items()}
     structure = metadata.get(_META_KEY) if metadata else None
     if structure is None:
         return {name: Tensor._wrap(array) for name, array in arrays.items()}
     try:
         decoded = json.loads(structure)
+    except RecursionError:
+        raise ValueError(f"load: '{path}': corrupt or unsupported file: the chainrule metadata "
+                         "is nested too deeply") from None
     except ValueError as err:
         raise ValueError(f"load: '{path}': the chainrule metadata is not valid JSON ({err})") \
             from None
@@ -230,7 +247,11 @@ def load(path):
         raise ValueError(f"load: '{path}': unsupported chainrule metadata (expected format "
                          f"{_STRUCTURE_FORMAT})")
     tensors = {name: Tensor._wrap(array) for name, array in arrays.items()}
-    obj = _decode(path, decoded["root"], tensors, "root")
+    try:
+        obj = _decode(path, decoded["root"], tensors, "root")
+    except RecursionError:
+        raise ValueError(f"load: '{path}': corrupt or unsupported file: the chainrule metadata "
+                         "is nested too deeply") from None
     if not isinstance(obj, dict):
         raise ValueError(f"load: '{path}': corrupt chainrule metadata: the root is not a mapping")
     return obj
@@ -278,6 +299,8 @@ def _read(path):
         fail("the header does not start with '{'")
     try:
         header = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
+    except RecursionError:
+        fail("the header JSON is nested too deeply (corrupt or unsupported)")
     except (UnicodeDecodeError, ValueError) as err:
         fail(f"the header is not valid UTF-8 JSON ({err})")
     if not isinstance(header, dict):
@@ -325,6 +348,33 @@ def _read(path):
     if position != extent:
         fail(f"the data buffer has {extent} bytes but the tensors cover {position}")
     return header, metadata, buffer
+
+
+def _verify_checksums(path, header, metadata, buffer):
+    """Compare each tensor's bytes with the checksum ``save`` recorded (files without one pass)."""
+    text = metadata.get(_CHECKSUM_KEY) if metadata else None
+    if text is None:
+        return
+    try:
+        sums = json.loads(text)
+    except (RecursionError, ValueError):
+        sums = None
+    if not isinstance(sums, dict) or not all(isinstance(v, str) for v in sums.values()):
+        raise ValueError(f"load: '{path}': corrupt file: the {_CHECKSUM_KEY!r} metadata is not "
+                         "a JSON object of tensor names to checksums")
+    missing = [name for name in header if name not in sums]
+    if missing:
+        raise ValueError(f"load: '{path}': corrupt file: tensor '{missing[0]}' has no recorded "
+                         "checksum")
+    extra = [name for name in sums if name not in header]
+    if extra:
+        raise ValueError(f"load: '{path}': corrupt file: a checksum is recorded for tensor "
+                         f"'{extra[0]}', which the file does not hold")
+    for name, info in header.items():
+        begin, end = info["data_offsets"]
+        if _digest(buffer[begin:end]) != sums[name]:
+            raise ValueError(f"load: '{path}': corrupt file: the bytes of tensor '{name}' do not "
+                             "match their sha256 checksum (the file was damaged or modified)")
 
 
 def _no_duplicates(pairs):
