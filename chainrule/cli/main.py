@@ -2,6 +2,7 @@
 import argparse
 import os
 import sys
+import tempfile
 
 __all__ = ["main", "build_parser"]
 
@@ -54,7 +55,14 @@ def build_parser():
     train.add_argument("--dataset", choices=DATASETS, default=None,
                        help="digits (bundled, default), mnist or fashion-mnist (downloaded once)")
     train.add_argument("--epochs", type=_positive_int, default=None,
-                       help="total number of epochs (default depends on the model)")
+                       help="total number of epochs, the length of the cosine lr schedule "
+                            "(default depends on the model). With --resume: omitted, the run "
+                            "continues to the total its checkpoint records, on the same "
+                            "schedule (bit-identical to an uninterrupted run); at most that "
+                            "total, it stops at N on the same schedule; larger, it extends the "
+                            "run: the cosine schedule is re-stretched to N epochs, the lr "
+                            "jumping to the value a run started with --epochs N would have at "
+                            "that epoch")
     train.add_argument("--batch-size", type=_positive_int, default=None,
                        help="minibatch size (default 32)")
     train.add_argument("--optimizer", choices=("sgd", "adam"), default=None,
@@ -65,7 +73,7 @@ def build_parser():
     train.add_argument("--out", default=None,
                        help="output directory (default: a new runs/MODEL-DATASET[-N])")
     train.add_argument("--resume", action="store_true",
-                       help="continue from DIR/checkpoint.safetensors up to --epochs in total")
+                       help="continue from DIR/checkpoint.safetensors (see --epochs)")
     train.add_argument("--data-dir", default=None,
                        help="where MNIST files are cached (default $CHAINRULE_DATA or "
                             "~/.cache/chainrule)")
@@ -73,7 +81,8 @@ def build_parser():
 
     ev = sub.add_parser("eval", help="evaluate a checkpoint on a dataset's test split",
                         description="Print the test loss and accuracy of a checkpoint.")
-    ev.add_argument("--checkpoint", required=True, help="path to a checkpoint.safetensors")
+    ev.add_argument("--checkpoint", required=True,
+                    help="a checkpoint.safetensors, or the run directory that holds one")
     ev.add_argument("--dataset", choices=DATASETS, default=None,
                     help="dataset (default: the one the checkpoint was trained on)")
     ev.add_argument("--batch-size", type=_positive_int, default=256)
@@ -81,9 +90,11 @@ def build_parser():
     return parser
 
 
-def _check_out_dir(parser, out):
+def _check_out_dir(parser, out, resume=False):
     """Fail early (exit 2) when the output directory cannot be created or written."""
     path = os.path.abspath(out)
+    if resume and not os.path.isdir(path):
+        return          # train says there is no checkpoint to resume (and creates nothing)
     probe = path
     while not os.path.exists(probe):
         parent = os.path.dirname(probe)
@@ -94,6 +105,25 @@ def _check_out_dir(parser, out):
         parser.error(f"argument --out: {out!r} exists and is not a directory")
     if not os.access(probe, os.W_OK | os.X_OK):
         parser.error(f"argument --out: {out!r} is not writable (no write permission on {probe!r})")
+    # os.access says yes for root even where nothing can be created (/sys, /proc): try it
+    created = []
+    try:
+        missing = path
+        while not os.path.exists(missing):
+            created.append(missing)
+            missing = os.path.dirname(missing)
+        os.makedirs(path, exist_ok=True)
+        fd, probe_file = tempfile.mkstemp(prefix=".chainrule-probe.", dir=path)
+        os.close(fd)
+        os.remove(probe_file)
+    except (OSError, ValueError) as e:
+        for directory in created:          # leave no empty directories behind
+            try:
+                os.rmdir(directory)
+            except OSError:
+                pass
+        reason = getattr(e, "strerror", None) or str(e)
+        parser.error(f"argument --out: cannot write to {out!r} ({reason})")
 
 
 def main(argv=None):
@@ -106,14 +136,13 @@ def main(argv=None):
     if args.command == "train":
         sub = _subparser(parser, "train")
         if args.out is not None:
-            _check_out_dir(sub, args.out)
-        from .train import train
+            _check_out_dir(sub, args.out, resume=args.resume)
+        from .train import describe_interrupted, train
         try:
             return train(args, error=sub.error)
         except KeyboardInterrupt:
-            print("\ninterrupted: the last completed epoch's checkpoint is intact in "
-                  f"{os.path.join(args.out or 'runs', 'checkpoint.safetensors')}; continue with --resume",
-                  file=sys.stderr)
+            # say what is on disk now (train sets args.out once it has chosen the directory)
+            print("\n" + describe_interrupted(args.out), file=sys.stderr)
             return 130
     if args.command == "eval":
         from .train import evaluate_checkpoint

@@ -9,6 +9,7 @@ import csv
 import io as _io
 import json
 import os
+import re
 import sys
 import time
 
@@ -187,17 +188,22 @@ def train(args, error):
     if args.resume:
         if not os.path.exists(ckpt_path):
             error(f"--resume: no checkpoint at {ckpt_path}")
-        try:
-            checkpoint = load(ckpt_path)
-        except ValueError as e:
-            error(f"--resume: {e}")
-        if checkpoint.get("format") != FORMAT:
-            error(f"--resume: {ckpt_path} is not a chainrule train checkpoint")
+        checkpoint = _load_checkpoint(ckpt_path, "--resume", error)
         config = dict(checkpoint["config"])
         for key, value in explicit.items():
             if config.get(key) != value:
                 error(f"--resume: the checkpoint was trained with --{key.replace('_', '-')} "
                       f"{config.get(key)}, not {value}; drop the option or use another --out")
+        # The run's total and its cosine schedule's length, as recorded (checkpoints written
+        # before "epochs" was recorded keep it as the schedule's T_max).
+        recorded = config.get("epochs", checkpoint["scheduler"].get("T_max"))
+        if isinstance(recorded, bool) or not isinstance(recorded, int) or recorded < 1:
+            error(f"--resume: {ckpt_path} does not record its run's number of epochs")
+        if args.epochs is None or args.epochs <= recorded:
+            epochs, schedule_length = args.epochs or recorded, recorded   # the same schedule
+        else:
+            epochs = schedule_length = args.epochs                      # extended: re-stretched
+        config["epochs"] = max(recorded, epochs)
     else:
         if os.path.exists(ckpt_path):
             error(f"argument --out: {out} already holds a checkpoint; continue it with --resume "
@@ -213,7 +219,8 @@ def train(args, error):
             "lr": args.lr if args.lr is not None else defaults[optimizer_name],
             "seed": args.seed if args.seed is not None else 0,
         }
-    epochs = args.epochs or DEFAULTS[config["model"]]["epochs"]
+        epochs = schedule_length = args.epochs or DEFAULTS[config["model"]]["epochs"]
+        config["epochs"] = epochs
 
     try:
         train_set, test_set = load_dataset(config["dataset"], args.data_dir)
@@ -230,21 +237,32 @@ def train(args, error):
     optimizer = _make_optimizer(config["optimizer"], model.parameters(), config["lr"])
     # Cosine annealing of the learning rate over the run: steady final epochs.
     from ..optim.lr_scheduler import CosineAnnealingLR
-    scheduler = CosineAnnealingLR(optimizer, T_max=epochs)
+    scheduler = CosineAnnealingLR(optimizer, T_max=schedule_length)
     history = []
     start_epoch = 0
     if checkpoint is not None:
-        model.load_state_dict(checkpoint["model"])
-        optimizer.load_state_dict(_optimizer_from_saved(checkpoint["optimizer"]))
-        scheduler.load_state_dict(dict(checkpoint["scheduler"], T_max=epochs))
-        cr_random.set_rng_state(json.loads(checkpoint["rng"]))
-        history = json.loads(checkpoint["history"])
-        start_epoch = int(checkpoint["epoch"])
+        try:
+            model.load_state_dict(checkpoint["model"])
+            optimizer.load_state_dict(_optimizer_from_saved(checkpoint["optimizer"]))
+            saved_schedule = dict(checkpoint["scheduler"])
+            scheduler.load_state_dict(saved_schedule)
+            rng = json.loads(checkpoint["rng"])
+            history = json.loads(checkpoint["history"])
+            start_epoch = int(checkpoint["epoch"])
+            if scheduler.T_max != schedule_length:
+                _stretch_schedule(scheduler, schedule_length)
+            cr_random.set_rng_state(rng)
+        except (KeyError, TypeError, ValueError, RuntimeError) as e:
+            error(f"--resume: {ckpt_path} cannot be resumed: {_one_line(e)}")
         if start_epoch >= epochs:
-            print(f"{ckpt_path} already has {start_epoch} epochs (--epochs {epochs}); nothing to do")
+            print(f"{ckpt_path} already has {start_epoch} epochs (--epochs {epochs}); nothing to "
+                  "do (a larger --epochs extends the run)")
             return 0
 
-    os.makedirs(out, exist_ok=True)
+    try:
+        os.makedirs(out, exist_ok=True)
+    except OSError as e:
+        error(f"argument --out: cannot create the directory {out!r}: {e.strerror or e}")
     loader = DataLoader(train_set, batch_size=config["batch_size"], shuffle=True,
                         seed=config["seed"])
     n_params = sum(int(np.prod(p.shape)) for p in model.parameters())
@@ -277,19 +295,102 @@ def train(args, error):
                "test_loss": test_loss, "test_acc": test_acc,
                "seconds": time.perf_counter() - started}
         history.append(row)
+        # Save first, then print: a printed row always has its checkpoint on disk.
+        writing = ckpt_path
+        try:
+            if epoch == start_epoch + 1:
+                _remove_stale_temporaries(out)
+            save({"format": FORMAT, "config": config, "epoch": epoch,
+                  "model": model.state_dict(),
+                  "optimizer": _optimizer_to_saveable(optimizer.state_dict()),
+                  "scheduler": scheduler.state_dict(),
+                  "rng": json.dumps(cr_random.get_rng_state()), "history": json.dumps(history)},
+                 ckpt_path)
+            writing = metrics_path
+            _write_metrics(metrics_path, history)
+            writing = os.path.join(out, CURVES)
+            plotted = _plot_curves(writing, history,
+                                   f"{config['model']} on {config['dataset']}") and plotted
+        except OSError as e:
+            print(f"chainrule: error: could not write {writing} after epoch {epoch}: "
+                  f"{e.strerror or e}", file=sys.stderr)
+            return 2
         _print_row(row)
-        save({"format": FORMAT, "config": config, "epoch": epoch, "model": model.state_dict(),
-              "optimizer": _optimizer_to_saveable(optimizer.state_dict()),
-              "scheduler": scheduler.state_dict(),
-              "rng": json.dumps(cr_random.get_rng_state()), "history": json.dumps(history)},
-             ckpt_path)
-        _write_metrics(metrics_path, history)
-        plotted = _plot_curves(os.path.join(out, CURVES), history,
-                               f"{config['model']} on {config['dataset']}") and plotted
     print(f"done: test accuracy {history[-1]['test_acc']:.4f}; wrote {ckpt_path}, {metrics_path}"
           + (f", {os.path.join(out, CURVES)}" if plotted else
              " (curves.png needs matplotlib: pip install 'chainrule[train]')"))
     return 0
+
+
+def _stretch_schedule(scheduler, length):
+    """Re-stretch a cosine schedule to ``length`` epochs from its current epoch on.
+
+    The lr becomes the one a run started with ``--epochs length`` would have now
+    (closed form), and later steps follow that longer schedule.
+    """
+    scheduler.T_max = length
+    lrs = scheduler._get_closed_form_lr()
+    for group, lr in zip(scheduler.optimizer.param_groups, lrs):
+        group["lr"] = lr
+    scheduler._last_lr = list(lrs)
+
+
+def _one_line(err):
+    text = str(err).strip().splitlines()
+    return text[0] if text else type(err).__name__
+
+
+def _load_checkpoint(path, option, error):
+    """The checkpoint at ``path`` (a train checkpoint), or exit 2 with one sentence."""
+    try:
+        checkpoint = load(path)
+    except ValueError as e:
+        error(f"{option}: {e}")
+    except OSError as e:
+        error(f"{option}: cannot read {path}: {e.strerror or e}")
+    required = ("config", "epoch", "model", "optimizer", "scheduler", "rng", "history")
+    if checkpoint.get("format") != FORMAT or not all(k in checkpoint for k in required) \
+            or not isinstance(checkpoint["config"], dict):
+        error(f"{option}: {path} is not a chainrule train checkpoint")
+    return checkpoint
+
+
+_STALE = re.compile(r"^(\.checkpoint\.safetensors\.[A-Za-z0-9_]+\.tmp"
+                    r"|metrics\.csv\.tmp-[0-9]+|curves\.png\.tmp-[0-9]+\.png)$")
+
+
+def _remove_stale_temporaries(out):
+    """Remove temporary files that killed earlier runs left in ``out`` (only those names)."""
+    try:
+        names = os.listdir(out)
+    except OSError:
+        return
+    for name in names:
+        if _STALE.match(name):
+            path = os.path.join(out, name)
+            try:
+                if os.path.isfile(path) and not os.path.islink(path):
+                    os.remove(path)
+            except OSError:
+                pass
+
+
+def describe_interrupted(out):
+    """One true sentence about what an interrupted run left on disk in ``out``."""
+    if out is None:
+        return "interrupted before any output directory was chosen; nothing was written"
+    path = os.path.join(out, CHECKPOINT)
+    if not os.path.exists(path):
+        return f"interrupted: no checkpoint was saved yet (nothing at {path}); nothing to resume"
+    try:
+        checkpoint = load(path)
+        epoch = int(checkpoint["epoch"])
+        total = checkpoint["config"].get("epochs")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        return f"interrupted: {path} exists but cannot be read ({_one_line(e)})"
+    of = f" of {total}" if isinstance(total, int) else ""
+    return (f"interrupted: {path} holds epoch {epoch}{of}; continue with "
+            f"chainrule train --out {out} --resume")
 
 
 def _print_row(row):
@@ -300,15 +401,17 @@ def _print_row(row):
 # --------------------------------------------------------------------------- eval
 def evaluate_checkpoint(args, error):
     """Run ``chainrule eval``: print the test loss and accuracy of a checkpoint."""
-    if not os.path.exists(args.checkpoint):
-        error(f"argument --checkpoint: no such file: {args.checkpoint}")
-    try:
-        checkpoint = load(args.checkpoint)
-    except ValueError as e:
-        error(f"argument --checkpoint: {e}")
-    if checkpoint.get("format") != FORMAT:
-        error(f"argument --checkpoint: {args.checkpoint} is not a chainrule train checkpoint")
+    path = args.checkpoint
+    if os.path.isdir(path):   # the run directory `chainrule train` prints
+        path = os.path.join(path, CHECKPOINT)
+        if not os.path.isfile(path):
+            error(f"argument --checkpoint: the directory {args.checkpoint} holds no {CHECKPOINT}")
+    if not os.path.exists(path):
+        error(f"argument --checkpoint: no such file: {path}")
+    checkpoint = _load_checkpoint(path, "argument --checkpoint", error)
     config = checkpoint["config"]
+    if not all(k in config for k in ("model", "dataset", "image_shape", "num_classes")):
+        error(f"argument --checkpoint: {path} is not a chainrule train checkpoint")
     dataset = args.dataset or config["dataset"]
     try:
         _, test_set = load_dataset(dataset, args.data_dir)
@@ -319,8 +422,11 @@ def evaluate_checkpoint(args, error):
     if list(image_shape) != list(config["image_shape"]):
         error(f"--dataset {dataset}: images of shape {image_shape} do not fit a model trained "
               f"on {config['dataset']} images of shape {tuple(config['image_shape'])}")
-    model = build_model(config["model"], tuple(config["image_shape"]), config["num_classes"])
-    model.load_state_dict(checkpoint["model"])
+    try:
+        model = build_model(config["model"], tuple(config["image_shape"]), config["num_classes"])
+        model.load_state_dict(checkpoint["model"])
+    except (KeyError, TypeError, ValueError, RuntimeError) as e:
+        error(f"argument --checkpoint: {path} does not hold a usable model: {_one_line(e)}")
     loss, acc = _evaluate(model, test_set, batch_size=args.batch_size)
     print(f"{config['model']} (epoch {checkpoint['epoch']}) on {dataset} test: "
           f"loss {loss:.4f}, accuracy {acc:.4f}")
