@@ -57,7 +57,9 @@ def save(obj, path, metadata=None):
     fails, the temporary file is removed and any previous file at ``path`` is intact.
 
     ``metadata``: optional extra ``{str: str}`` entries for the safetensors
-    ``__metadata__`` (readable with ``load_metadata``).
+    ``__metadata__`` (readable with ``load_metadata``). The keys ``"chainrule"`` (the
+    structure) and ``"chainrule.sha256"`` (a JSON map of each tensor's name to the
+    sha256 of its bytes, which ``load`` verifies) are reserved.
     """
     path = _fspath(path, "save")
     if not isinstance(obj, Mapping):
@@ -224,8 +226,10 @@ def load(path):
     A safetensors file without chainrule metadata (written by another tool) loads
     as a flat ``{name: Tensor}`` dict in file order; BF16 tensors are widened to
     float32. A file that is not a valid safetensors file (truncated, garbage, a
-    pickle or a PyTorch zip checkpoint, inconsistent header) raises ``ValueError``
-    naming the path and the problem. Nothing is ever unpickled.
+    pickle or a PyTorch zip checkpoint, inconsistent or too deeply nested header, a
+    tensor whose bytes do not match the sha256 recorded by ``save``) raises
+    ``ValueError`` naming the path and the problem (and the tensor). Nothing is ever
+    unpickled.
     """
     path = _fspath(path, "load")
     header, metadata, buffer = _read(path)

@@ -117,11 +117,16 @@ def _check_out_dir(parser, out, resume=False):
         os.close(fd)
         os.remove(probe_file)
     except (OSError, ValueError) as e:
-        for directory in created:          # leave no empty directories behind
-            try:
-                os.rmdir(directory)
-            except OSError:
-                pass
+        failed = e
+    else:
+        failed = None
+    for directory in created:   # train creates the directory when it writes; leave none empty
+        try:
+            os.rmdir(directory)
+        except OSError:
+            pass
+    if failed is not None:
+        e = failed
         reason = getattr(e, "strerror", None) or str(e)
         parser.error(f"argument --out: cannot write to {out!r} ({reason})")
 

@@ -222,3 +222,14 @@ def test_f16_17_a_failed_checkpoint_write_exits_2_in_one_sentence(tmp_path, monk
     err = capsys.readouterr().err.strip()
     assert err == (f"chainrule: error: could not write {out / 'checkpoint.safetensors'} after "
                    "epoch 1: No space left on device")
+
+
+def test_f16_17_out_probe_leaves_no_directory_when_training_cannot_start(tmp_path, monkeypatch,
+                                                                           capsys):
+    def no_data(name, data_dir=None):
+        raise OSError("offline")
+
+    monkeypatch.setattr(train_module, "load_dataset", no_data)
+    out = tmp_path / "a" / "b"
+    assert _run(out, "--epochs", "1") == 1
+    assert not (tmp_path / "a").exists()

@@ -132,3 +132,4 @@ def test_f16_11_sgd_momentum_buffer_none_still_loads_and_steps():
     opt.load_state_dict(sd)
     opt.step()
     assert isinstance(opt.state[params[0]]["momentum_buffer"], np.ndarray)
+
