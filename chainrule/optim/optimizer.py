@@ -201,6 +201,7 @@ class Optimizer:
             for pi, p in enumerate(group["params"]):
                 grad = _grad_array(name, p, gi, pi)
                 if grad is not None:
+                    self._check_state(name, gi, pi, p)
                     params.append(p)
                     grads.append(grad)
             if params:
@@ -211,6 +212,29 @@ class Optimizer:
                 for p in params:
                     p._version += 1
         return loss
+
+    def _check_state(self, name, gi, pi, p):
+        """Refuse (before any update) a state entry that the update could not use."""
+        entry = self.state.get(p)
+        if not entry:
+            return
+        for key in self._buffers:
+            if key not in entry:
+                continue
+            buf = entry[key]
+            if buf is None and key in self._nullable_buffers:
+                continue
+            if not isinstance(buf, np.ndarray) or buf.shape != p.data.shape \
+                    or buf.dtype.kind != "f":
+                what = (f"an array of shape {buf.shape} and dtype {buf.dtype}"
+                        if isinstance(buf, np.ndarray) else type(buf).__name__)
+                raise ValueError(f"{name}.step: the state {key!r} of parameter {pi} of group "
+                                 f"{gi} is {what}; expected a float array of shape "
+                                 f"{tuple(p.data.shape)}")
+        step = entry.get("step", 0)
+        if isinstance(step, bool) or not isinstance(step, (int, np.integer)):
+            raise ValueError(f"{name}.step: the state 'step' of parameter {pi} of group {gi} is "
+                             f"{step!r}; expected a whole number")
 
     # ------------------------------------------------------------------ state dicts
     def state_dict(self):

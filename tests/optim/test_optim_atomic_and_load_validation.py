@@ -133,3 +133,16 @@ def test_f16_11_sgd_momentum_buffer_none_still_loads_and_steps():
     opt.step()
     assert isinstance(opt.state[params[0]]["momentum_buffer"], np.ndarray)
 
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_f16_10_step_refuses_a_broken_state_before_any_update(name):
+    opt, params = _two_groups(name)
+    for p in params:
+        p.grad = cr.tensor(np.ones(p.shape, dtype=np.float32))
+    opt.state[params[2]][BUFFER[name]] = [1.0, 2.0]       # group 2's state set by hand
+    before = _snapshot(opt, params[:2])
+    with pytest.raises(ValueError, match=rf"{name}\.step: the state '{BUFFER[name]}' of "
+                                         "parameter 0 of group 1 is list"):
+        opt.step()
+    _assert_same(before, _snapshot(opt, params[:2]))
