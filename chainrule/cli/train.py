@@ -196,7 +196,9 @@ def train(args, error):
                       f"{config.get(key)}, not {value}; drop the option or use another --out")
         # The run's total and its cosine schedule's length, as recorded (checkpoints written
         # before "epochs" was recorded keep it as the schedule's T_max).
-        recorded = config.get("epochs", checkpoint["scheduler"].get("T_max"))
+        schedule = checkpoint["scheduler"]
+        recorded = config.get("epochs", schedule.get("T_max") if isinstance(schedule, dict)
+                              else None)
         if isinstance(recorded, bool) or not isinstance(recorded, int) or recorded < 1:
             error(f"--resume: {ckpt_path} does not record its run's number of epochs")
         if args.epochs is None or args.epochs <= recorded:
@@ -252,7 +254,7 @@ def train(args, error):
             if scheduler.T_max != schedule_length:
                 _stretch_schedule(scheduler, schedule_length)
             cr_random.set_rng_state(rng)
-        except (KeyError, TypeError, ValueError, RuntimeError) as e:
+        except (AttributeError, KeyError, TypeError, ValueError, RuntimeError) as e:
             error(f"--resume: {ckpt_path} cannot be resumed: {_one_line(e)}")
         if start_epoch >= epochs:
             print(f"{ckpt_path} already has {start_epoch} epochs (--epochs {epochs}); nothing to "

@@ -2,7 +2,9 @@
 
 Subclasses implement ``_update(group, params, grads)`` (one NumPy update over a
 group's parameters that have a gradient) and may declare the per-parameter state
-keys they need (``_state_keys``) and validate hyperparameters (``_check_group``).
+keys they need (``_state_keys``), name the state keys that hold an array of the
+parameter's shape (``_buffers``; checked on load and before each step) and validate
+hyperparameters (``_check_group``).
 Updates write ``p.data`` in place, outside any graph, in the parameter's dtype.
 """
 import copy
