@@ -233,3 +233,17 @@ def test_f16_17_out_probe_leaves_no_directory_when_training_cannot_start(tmp_pat
     out = tmp_path / "a" / "b"
     assert _run(out, "--epochs", "1") == 1
     assert not (tmp_path / "a").exists()
+
+
+def test_f16_7_a_checkpoint_without_recorded_epochs_resumes_to_its_schedule(tmp_path,
+                                                                             monkeypatch):
+    assert _run(tmp_path / "full", "--epochs", "2") == 0
+    with monkeypatch.context() as m:
+        _interrupt_when_epoch_starts(m, 2)
+        assert _run(tmp_path / "old", "--epochs", "2") == 130
+    path = tmp_path / "old" / "checkpoint.safetensors"
+    ckpt = load(path)
+    del ckpt["config"]["epochs"]           # as written before the total was recorded
+    save(ckpt, path)
+    assert _run(tmp_path / "old", "--resume") == 0
+    _assert_same_run(tmp_path / "full", tmp_path / "old")
