@@ -259,7 +259,7 @@ class ComputationGraph:
         return cls(ops, roots)
 
     # ------------------------------------------------------------------ names
-    def assign_names(self, names=None, output_name=None, number=False):
+    def assign_names(self, names=None, output_name=None, number=False, value_names=None):
         """Give tensor-like values their display names.
 
         Priority: the Tensor's own ``.name``, then ``names`` (id(obj) -> name, e.g. a
@@ -267,9 +267,11 @@ class ComputationGraph:
         ``assign_modules``. With ``number=True`` every other value gets a name too:
         the single output ``output_name`` (if given), parameters p1, p2, ...,
         constants c1, c2, ..., the rest v1, v2, ... in data-flow order. Unnamed values are drawn by their shape; Python numbers are
-        shown by value.
+        shown by value. ``value_names`` (id(Value) -> name) comes first of all: the
+        names of the values a tensor held before an in-place update.
         """
         names = names or {}
+        value_names = value_names or {}
         taken = set()
         result = {}
 
@@ -286,7 +288,7 @@ class ComputationGraph:
             if v.kind == "scalar":
                 continue
             given = names.get(id(v.obj)) if v.obj is not None else None
-            given = v.user_name or given or self.names.get(id(v))
+            given = value_names.get(id(v)) or v.user_name or given or self.names.get(id(v))
             if given:
                 claim(v, given)
             else:

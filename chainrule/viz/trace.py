@@ -57,6 +57,25 @@ def sum_to(grad, shape):
     return sum_to_shape(grad, tuple(shape))
 
 
+def _between(old, new, limit=64):
+    """The values an in-place chain passed through from ``old`` to ``new`` (both excluded).
+
+    Every in-place op takes the tensor's current value as its first input, so the
+    chain is followed through first inputs; [] when it does not lead back to ``old``.
+    """
+    chain = []
+    v = new
+    for _ in range(limit):
+        op = v.producer
+        if op is None or not op.inputs:
+            return []
+        v = op.inputs[0]
+        if v is old:
+            return chain[::-1]
+        chain.append(v)
+    return []
+
+
 class Trace:
     """A recording of ops and backward steps; use as ``with cr.viz.record() as rec: ...``.
 
@@ -78,6 +97,7 @@ class Trace:
         self.inputs = {}         # trace(f): name -> leaf Tensor made from each floating argument
         self._values = {}        # id(Tensor or ndarray) -> Value (the Value holds the object)
         self._by_node = {}       # autograd Node -> Op
+        self._versions = {}      # id(Tensor updated in place) -> (Tensor, [Values it held])
         self._active = False
 
     # ------------------------------------------------------------------ observer protocol
@@ -120,17 +140,10 @@ class Trace:
     def _value_of(self, a):
         from ..tensor import Tensor
         if isinstance(a, Tensor):
-            v = self._values.get(id(a))
-            node = a.node
-            if v is not None:
-                made_by = v.producer.node if v.producer is not None else None
-                if made_by is node or (v.producer is None and node is None):
-                    return v
-            if node is not None and node in self._by_node:  # e.g. a tensor updated in place
-                v = self._by_node[node].output
-            else:
+            v = self._current(a)
+            if v is None:
                 v = Value(leaf_kind(a), a, snapshot(a.data))
-            self._values[id(a)] = v
+                self._values[id(a)] = v
             return v
         if isinstance(a, np.ndarray):
             v = self._values.get(id(a))
@@ -139,14 +152,68 @@ class Trace:
             return v
         return constant_value(a)
 
+    def _current(self, a):
+        """The recorded Value the Tensor ``a`` holds now, or None when it holds none.
+
+        An in-place update while recording (``y += 1``, ``y[0] = 2``, ``y.clamp_()``)
+        rebinds the tensor to the output of the op that computed the new value: the
+        tensor is followed by its current node, not by the value it first held. The
+        values it held one after another are kept (``versions``) to name them.
+        """
+        v = self._values.get(id(a))
+        node = a.node
+        if v is not None:
+            made_by = v.producer.node if v.producer is not None else None
+            if made_by is node:
+                return v
+        if node is None or node not in self._by_node:
+            return None
+        new = self._by_node[node].output
+        if v is not None and new is not v and (v.obj is a or id(a) in self._versions):
+            # a was updated in place
+            entry = self._versions.get(id(a))
+            if entry is None:
+                entry = self._versions[id(a)] = (a, [v])
+            entry[1].extend(_between(entry[1][-1], new))
+            entry[1].append(new)
+        self._values[id(a)] = new
+        return new
+
+    def versions(self, x):
+        """The Values a Tensor held one after another (more than one when updated in place)."""
+        self._current(x)
+        entry = self._versions.get(id(x))
+        if entry is not None:
+            return list(entry[1])
+        v = self._values.get(id(x))
+        return [] if v is None else [v]
+
     def value_of(self, x):
-        """The recorded Value of a Tensor (or a Value itself)."""
+        """The recorded Value a Tensor holds now (or a Value itself)."""
         if isinstance(x, Value):
             return x
-        v = self._values.get(id(x))
+        from ..tensor import Tensor
+        v = self._current(x) if isinstance(x, Tensor) else self._values.get(id(x))
         if v is None:
             raise ValueError("cr.viz: this tensor was not computed while the trace was recording")
         return v
+
+    def version_names(self):
+        """id(Value) -> name for the values of tensors updated in place: the value a tensor
+        holds now keeps its name ('y'), the ones it held before are 'y_1', 'y_2', ..."""
+        from ..tensor import Tensor
+        for v in list(self._values.values()):   # catch up with updates not seen since
+            if isinstance(v.obj, Tensor):
+                self._current(v.obj)
+        result = {}
+        for a, values in self._versions.values():
+            base = getattr(a, "name", None) or self.names.get(id(a))
+            if not base:
+                continue
+            for i, v in enumerate(values[:-1], 1):
+                result[id(v)] = f"{base}_{i}"
+            result[id(values[-1])] = base
+        return result
 
     def outputs(self):
         """The ends of the computation: recorded values no later recorded op consumed.
@@ -181,7 +248,8 @@ class Trace:
         g = ComputationGraph.from_trace(self, roots)
         if model is not None:
             g.assign_modules(model)
-        return g.assign_names(self.names, self.output_name, number=self.numbered)
+        return g.assign_names(self.names, self.output_name, number=self.numbered,
+                              value_names=self.version_names())
 
     computation_graph = graph   # what cr.viz's pictures ask of a Trace or an Explanation
 
@@ -258,8 +326,7 @@ def trace(f, *args, **kwargs):
                              f"backpropagate from, got shape {tuple(out.shape)}; reduce it "
                              f"first, e.g. return out.sum()")
         rec.output = out
-        if id(out) not in rec._values:  # f returned an input unchanged
-            rec._value_of(out)
+        rec._value_of(out)  # an input returned unchanged, or a tensor updated in place
         for var, obj in local_vars.items():
             if isinstance(obj, Tensor) and id(obj) not in rec.names and not var.startswith("_"):
                 rec.names[id(obj)] = var
