@@ -197,6 +197,7 @@ class _Writer:
                         paths.append(anc)
             paths.sort()
             emit(None, 0)
+        emit = None  # the recursive closure refers to itself: break that cycle (and free g)
         out.extend("  " + e for e in self.edges())
         out.append("}")
         return "\n".join(out) + "\n"

@@ -6,6 +6,8 @@ it sends to each input). ``with cr.viz.record() as rec:`` records any code;
 ``cr.viz.trace(f, *args)`` runs ``f`` on fresh leaves, backpropagates from its
 scalar output and records both passes -- the raw material of ``cr.explain``.
 """
+import weakref
+
 import numpy as np
 
 from ..core.backward import sum_to_shape
@@ -95,9 +97,10 @@ class Trace:
         self.numbered = False    # name every unnamed value v1, v2, ... (trace(f) does)
         self.output = None       # trace(f): the Tensor f returned
         self.inputs = {}         # trace(f): name -> leaf Tensor made from each floating argument
-        self._values = {}        # id(Tensor or ndarray) -> Value (the Value holds the object)
+        self._values = {}        # id(Tensor or ndarray) -> (weakref to it, its Value)
         self._by_node = {}       # autograd Node -> Op
-        self._versions = {}      # id(Tensor updated in place) -> (Tensor, [Values it held])
+        self._versions = {}      # id(Tensor updated in place) -> (weakref, [Values it held])
+        self._frozen_names = {}  # id(Value) -> name, fixed when the recording ends
         self._active = False
 
     # ------------------------------------------------------------------ observer protocol
@@ -106,7 +109,7 @@ class Trace:
         value = Value("op", out, snapshot(out.data))
         op = Op(len(self.ops), prim.name, params, inputs, value, out.node, prim)
         value.producer = op
-        self._values[id(out)] = value
+        self._put(out, value)
         if out.node is not None:
             self._by_node[out.node] = op
         self.ops.append(op)
@@ -143,14 +146,34 @@ class Trace:
             v = self._current(a)
             if v is None:
                 v = Value(leaf_kind(a), a, snapshot(a.data))
-                self._values[id(a)] = v
+                self._put(a, v)
             return v
         if isinstance(a, np.ndarray):
-            v = self._values.get(id(a))
+            v = self._get(a)
             if v is None:
-                v = self._values[id(a)] = constant_value(a)
+                v = constant_value(a)
+                self._put(a, v)
             return v
         return constant_value(a)
+
+    # Tensors are looked up by id, checked by a weak reference: once the recording ends it
+    # holds them weakly (``release``), and a freed tensor's id may be reused by another.
+    def _put(self, a, v):
+        self._values[id(a)] = (weakref.ref(a), v)
+
+    def _get(self, a):
+        entry = self._values.get(id(a))
+        return entry[1] if entry is not None and entry[0]() is a else None
+
+    def _all_values(self):
+        seen = {}
+        for op in self.ops:
+            for v in op.inputs:
+                seen.setdefault(id(v), v)
+            seen.setdefault(id(op.output), op.output)
+        for _, v in self._values.values():
+            seen.setdefault(id(v), v)
+        return list(seen.values())
 
     def _current(self, a):
         """The recorded Value the Tensor ``a`` holds now, or None when it holds none.
@@ -160,7 +183,7 @@ class Trace:
         tensor is followed by its current node, not by the value it first held. The
         values it held one after another are kept (``versions``) to name them.
         """
-        v = self._values.get(id(a))
+        v = self._get(a)
         node = a.node
         if v is not None:
             made_by = v.producer.node if v.producer is not None else None
@@ -169,23 +192,24 @@ class Trace:
         if node is None or node not in self._by_node:
             return None
         new = self._by_node[node].output
-        if v is not None and new is not v and (v.obj is a or id(a) in self._versions):
+        entry = self._versions.get(id(a))
+        if entry is not None and entry[0]() is not a:
+            entry = None
+        if v is not None and new is not v and (v.obj is a or entry is not None):
             # a was updated in place
-            entry = self._versions.get(id(a))
             if entry is None:
-                entry = self._versions[id(a)] = (a, [v])
+                entry = self._versions[id(a)] = (weakref.ref(a), [v])
             entry[1].extend(_between(entry[1][-1], new))
             entry[1].append(new)
-        self._values[id(a)] = new
+        self._put(a, new)
         return new
 
     def versions(self, x):
         """The Values a Tensor held one after another (more than one when updated in place)."""
-        self._current(x)
+        v = self._current(x)
         entry = self._versions.get(id(x))
-        if entry is not None:
+        if entry is not None and entry[0]() is x:
             return list(entry[1])
-        v = self._values.get(id(x))
         return [] if v is None else [v]
 
     def value_of(self, x):
@@ -193,27 +217,45 @@ class Trace:
         if isinstance(x, Value):
             return x
         from ..tensor import Tensor
-        v = self._current(x) if isinstance(x, Tensor) else self._values.get(id(x))
+        v = self._current(x) if isinstance(x, Tensor) else self._get(x)
         if v is None:
             raise ValueError("cr.viz: this tensor was not computed while the trace was recording")
         return v
 
-    def version_names(self):
-        """id(Value) -> name for the values of tensors updated in place: the value a tensor
-        holds now keeps its name ('y'), the ones it held before are 'y_1', 'y_2', ..."""
+    def display_names(self):
+        """id(Value) -> name: the caller's names (``names``, by tensor), the ``.name`` of a
+        tensor, and for a tensor updated in place: the value it holds now keeps its name
+        ('y'), the ones it held before are 'y_1', 'y_2', ... (in that order of priority)."""
         from ..tensor import Tensor
-        for v in list(self._values.values()):   # catch up with updates not seen since
-            if isinstance(v.obj, Tensor):
-                self._current(v.obj)
-        result = {}
-        for a, values in self._versions.values():
+        values = self._all_values()
+        for v in values:   # catch up with in-place updates not seen since
+            obj = v.obj
+            if isinstance(obj, Tensor):
+                self._current(obj)
+        result = dict(self._frozen_names)
+        for v in values:
+            obj = v.obj
+            name = v.user_name or (self.names.get(id(obj)) if obj is not None else None)
+            if name:
+                result[id(v)] = name
+        for ref, versions in self._versions.values():
+            a = ref()
+            if a is None:
+                continue
             base = getattr(a, "name", None) or self.names.get(id(a))
             if not base:
                 continue
-            for i, v in enumerate(values[:-1], 1):
+            for i, v in enumerate(versions[:-1], 1):
                 result[id(v)] = f"{base}_{i}"
-            result[id(values[-1])] = base
+            result[id(versions[-1])] = base
         return result
+
+    def release(self):
+        """Hold every recorded Tensor weakly (done when the recording ends): the values and
+        gradients are kept as arrays, the names are fixed, and the tensors can be freed."""
+        self._frozen_names = self.display_names()
+        for v in self._all_values():
+            v.release()
 
     def outputs(self):
         """The ends of the computation: recorded values no later recorded op consumed.
@@ -240,6 +282,7 @@ class Trace:
     def __exit__(self, *exc):
         remove_observer(self)
         self._active = False
+        self.release()
         return False
 
     # ------------------------------------------------------------------ views
@@ -248,8 +291,8 @@ class Trace:
         g = ComputationGraph.from_trace(self, roots)
         if model is not None:
             g.assign_modules(model)
-        return g.assign_names(self.names, self.output_name, number=self.numbered,
-                              value_names=self.version_names())
+        return g.assign_names({}, self.output_name, number=self.numbered,
+                              value_names=self.display_names())
 
     computation_graph = graph   # what cr.viz's pictures ask of a Trace or an Explanation
 
@@ -274,7 +317,7 @@ class Trace:
         """trace(f): name -> gradient (ndarray) of the output with respect to each input leaf."""
         result = {}
         for name, leaf in self.inputs.items():
-            v = self._values.get(id(leaf))
+            v = self._get(leaf)
             grad = None if v is None else v.grad
             result[name] = np.zeros(leaf.shape, leaf.dtype) if grad is None else grad
         return result
@@ -331,8 +374,9 @@ def trace(f, *args, **kwargs):
             if isinstance(obj, Tensor) and id(obj) not in rec.names and not var.startswith("_"):
                 rec.names[id(obj)] = var
         if out.requires_grad:
-            targets = [v.obj for v in rec._values.values()
-                       if v.kind in ("input", "param") and v.obj.requires_grad]
+            targets = list({id(v.obj): v.obj for _, v in rec._values.values()
+                            if v.kind in ("input", "param") and v.obj is not None
+                            and v.obj.requires_grad}.values())
             grads = autograd_grad(out, targets, allow_unused=True)
             if out.node is None:  # the output is itself a leaf: d out / d out = 1
                 rec.value_of(out).grad = np.ones(out.shape, out.dtype)
@@ -341,7 +385,7 @@ def trace(f, *args, **kwargs):
                 if root.grad is None:
                     root.grad = np.ones(out.shape, out.dtype)
             for t, g in zip(targets, grads):
-                v = rec._values[id(t)]
+                v = rec._get(t)
                 if v.grad is None and g is not None:
                     v.grad = np.array(g.data)
     rec.output_name = "out" if id(out) not in rec.names else None

@@ -81,3 +81,56 @@ def test_f16_1_record_follows_inplace_updates():
     assert float(rec.value_of(y).data) == 7.0
     assert [op.name for op in rec.graph().ops] == ["multiply", "add"]
     assert [float(v.data) for v in rec.versions(y)] == [6.0, 7.0]
+
+
+# ----------------------------------------------------------------------------- finding 19
+@pytest.fixture
+def no_gc():
+    import gc
+    was = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def test_f16_19_record_frees_its_output_without_gc(no_gc):
+    import weakref
+    x = cr.tensor([1.0, -2.0], requires_grad=True, name="x")
+    with cr.viz.record() as rec:
+        y = (x * 3).relu()
+        y.name = "y"
+        z = y.sum()
+        z.backward()
+    refs = [weakref.ref(t) for t in (y, z)]
+    del y, z
+    assert [r() for r in refs] == [None, None]
+    # the recording still works: values, gradients and names were kept
+    assert [op.name for op in rec.graph().ops] == ["multiply", "relu", "sum"]
+    dot = rec.to_dot()
+    assert "y" in dot and "x" in dot
+    assert rec.graph().names[id(rec.ops[1].output)] == "y"
+    assert rec.ops[-1].output.data.item() == 3.0
+    np.testing.assert_array_equal(rec.ops[0].inputs[0].grad, [3.0, 0.0])
+    # and dropping the recording frees it at once (no reference cycle)
+    ref = weakref.ref(rec.ops[0])
+    del rec
+    assert ref() is None
+
+
+def test_f16_19_trace_frees_intermediates_without_gc(no_gc):
+    import weakref
+    kept = []
+
+    def f(x):
+        h = x * 2
+        kept.append(weakref.ref(h))
+        return (h * h).sum()
+
+    ex = cr.explain(f, np.array([1.0, 2.0]), print=False)
+    assert kept[0]() is None
+    assert [r["name"] for r in ex.forward] == ["x", "h", "v1", "out"]
+    np.testing.assert_array_equal(ex.grads["x"], [8.0, 16.0])
