@@ -134,3 +134,88 @@ def test_f16_19_trace_frees_intermediates_without_gc(no_gc):
     assert kept[0]() is None
     assert [r["name"] for r in ex.forward] == ["x", "h", "v1", "out"]
     np.testing.assert_array_equal(ex.grads["x"], [8.0, 16.0])
+
+
+# ----------------------------------------------------------------------------- finding 22
+def _complex(x, z):
+    xz = x * z
+    return cr.exp(xz) + xz / cr.log(x) + cr.sin(cr.log(x)) / xz
+
+
+def _neuron(w, x):
+    dot = w[0] * x[0] + w[1] * x[1] + w[2]
+    return 1 / (1 + cr.exp(-dot))
+
+
+def _sums(text):
+    """Every 'a + b = c' of the accumulated column (one line or wrapped over three)."""
+    import re
+    number = r"-?\d+(?:\.\d+)?"
+    term = rf"(?:\[[^\]]*\]|\({number}\)|{number})"
+    lines = text.splitlines()
+    header = next(line for line in lines if line.startswith("step"))
+    column = header.index("accumulated")      # the last column: read it alone
+    flat = re.sub(r"\s+", " ", " ".join(line[column:] for line in lines
+                                         if line.startswith(("  ", "1", "2", "3", "4", "5",
+                                                             "6", "7", "8", "9"))))
+    found = re.findall(rf"({term}) \+ ({term}) = ({term})", flat)
+    return found
+
+
+def _numbers(term):
+    import decimal
+    import re
+    return [decimal.Decimal(n) for n in re.findall(r"-?\d+(?:\.\d+)?", term)]
+
+
+def test_f16_22_explain_sums_add_up_at_the_shown_precision():
+    ex = cr.explain(_complex, 2.0, 3.0, print=False)
+    text = ex.backward_table()
+    assert "1.42 + 403.43 = 404.85" in text
+    assert "-6.2 + 1214.6 = 1208.4" in text
+    assert "-0.018 + 1.443 = 1.425" in text
+    assert "0.064 + (-6.244) = -6.180" in text
+    assert "∂out/∂x = 1208.4\n" in str(ex)      # as the docs say
+    sums = _sums(text)
+    assert len(sums) == 4
+    for a, b, c in sums:
+        assert [p + q for p, q in zip(_numbers(a), _numbers(b))] == _numbers(c), (a, b, c)
+
+
+def test_f16_22_explain_array_sums_add_up():
+    ex = cr.explain(_neuron, [2.0, -3.0, -3.0], [-1.0, -2.0], print=False)
+    sums = _sums(ex.backward_table())
+    assert len(sums) == 3
+    for a, b, c in sums:
+        assert [p + q for p, q in zip(_numbers(a), _numbers(b))] == _numbers(c), (a, b, c)
+
+
+def test_f16_22_sum_texts():
+    from chainrule.viz.explain import sum_texts
+    assert sum_texts(1.4248, 403.4288, 1.4248 + 403.4288) == ("1.42", "403.43", "404.85")
+    assert sum_texts(-6.1806, 1214.57, -6.1806 + 1214.57) == ("-6.2", "1214.6", "1208.4")
+    assert sum_texts(np.array([0.0, 0.1966]), np.array([0.3932, 0.0]),
+                     np.array([0.3932, 0.1966])) == ("[0, 0.1966]", "[0.3932, 0]",
+                                                     "[0.3932, 0.1966]")
+    assert sum_texts(1.0, float("nan"), float("nan")) is None
+
+
+@pytest.mark.parametrize("f, args", [(_complex, (2.0, 3.0)),
+                                     (_neuron, ([2.0, -3.0, -3.0], [-1.0, -2.0]))],
+                         ids=["complex", "sigmoid_neuron"])
+def test_f16_22_explain_tables_fit_100_columns(f, args):
+    text = str(cr.explain(f, *args, print=False))
+    assert max(len(line) for line in text.splitlines()) <= 100
+    # nothing lost: every local gradient's value and every sum is still there
+    if f is _neuron:
+        assert "[0, -0.3932, 0.1966] +\n" in text
+        assert "upstream scattered into" in text
+        assert "∂out/∂w = [-0.1966, -0.3932, 0.1966]" in text
+
+
+def test_f16_22_docs_tables_fit_100_columns():
+    import pathlib
+    docs = pathlib.Path(__file__).resolve().parents[2] / "docs"
+    for path in sorted(docs.glob("explain_*.txt")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        assert max(len(line) for line in lines) <= 100, path.name
