@@ -510,6 +510,11 @@ class Module:
                 main += "\n  " + "\n  ".join(lines) + "\n"
         return main + ")"
 
+    def _repr_html_(self):
+        """Jupyter's rich display: tables of the children and the parameters (cr.viz.html)."""
+        from ..viz.html import module_html
+        return module_html(self)
+
     def __dir__(self):
         return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers)
                       | set(self._modules))

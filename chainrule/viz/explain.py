@@ -103,6 +103,9 @@ class Explanation:
 
     def forward_table(self):
         """The forward pass as text: step, name, op, inputs, (shape,) value."""
+        return "Forward pass\n" + _table(*self._forward_cells())
+
+    def _forward_cells(self):
         with_shapes = any(r["shape"] not in ((), None) for r in self.forward)
         header = ["step", "name", "op", "inputs"] + (["shape"] if with_shapes else []) + ["value"]
         body = []
@@ -114,7 +117,7 @@ class Explanation:
                 cells.append("?" if shape is None else "()" if shape == () else format_shape(shape))
             cells.append(self._fmt(r["value"]))
             body.append(cells)
-        return "Forward pass\n" + _table(header, body)
+        return header, body
 
     def _local_text(self, r, wrap=False):
         node, x = r["node"], r["input"]
@@ -170,7 +173,18 @@ class Explanation:
                 final.pop(r["input"], None)
         return final
 
+    def _backward_title(self):
+        return ["Backward pass, in the order the engine visits the nodes:",
+                f"upstream gradient × local gradient = gradient "
+                f"(seed: ∂{self.output_name}/∂{self.output_name} = 1)"]
+
+    BACKWARD_HEADER = ["step", "node", "op", "upstream", "input", "local gradient", "gradient",
+                       "accumulated"]
+
     def _backward_body(self, header, wrap, with_op):
+        return _table(*self._backward_cells(header, wrap, with_op))
+
+    def _backward_cells(self, header, wrap, with_op):
         body = []
         last = None
         formed = {}   # name -> its gradient as the table last showed it formed as a sum
@@ -194,7 +208,7 @@ class Explanation:
         if not with_op:
             header = header[:2] + header[3:]
             body = [row[:2] + row[3:] for row in body]
-        return _table(header, body)
+        return header, body
 
     def backward_table(self):
         """The backward pass as text, in the engine's visiting order.
@@ -202,16 +216,13 @@ class Explanation:
         It fits ``WIDTH`` columns where it can: long local gradients and sums wrap onto
         more lines, and the op column (the forward table has it) goes when still too wide.
         """
-        title = (f"Backward pass, in the order the engine visits the nodes:\n"
-                 f"upstream gradient × local gradient = gradient "
-                 f"(seed: ∂{self.output_name}/∂{self.output_name} = 1)")
+        title = "\n".join(self._backward_title())
         if not self.backward:
             if self.trace.output.requires_grad:
                 return title + "\n(no op lies between the inputs and the output)"
             return title + "\n(no gradient flows: no input requires grad; pass floats " \
                            "(2.0, not 2) or floating-point arrays)"
-        header = ["step", "node", "op", "upstream", "input", "local gradient", "gradient",
-                  "accumulated"]
+        header = self.BACKWARD_HEADER
         # the first that fits: as is; without the op column; long cells wrapped; both
         for wrap, with_op in ((False, True), (False, False), (True, True), (True, False)):
             table = self._backward_body(header, wrap, with_op)
@@ -238,6 +249,11 @@ class Explanation:
     def __str__(self):
         return "\n\n".join([self.forward_table(), self.backward_table(), self.gradients_text()]) \
             + "\n"
+
+    def _repr_html_(self):
+        """Jupyter's rich display: both tables and the result as HTML tables."""
+        from .html import explanation_html
+        return explanation_html(self)
 
     def __repr__(self):
         return (f"<cr.Explanation: {self.output_name} = {self._fmt(self.value)}; "

@@ -219,3 +219,106 @@ def test_f16_22_docs_tables_fit_100_columns():
     for path in sorted(docs.glob("explain_*.txt")):
         lines = path.read_text(encoding="utf-8").splitlines()
         assert max(len(line) for line in lines) <= 100, path.name
+
+
+# ----------------------------------------------------------------------------- finding 20
+def _circuit(x, y, z):
+    q = x + y
+    f = q * z
+    return f
+
+
+def test_f16_20_graph_display_says_why_without_dot(monkeypatch):
+    import chainrule.viz.dot as dot_module
+    monkeypatch.setattr(dot_module.shutil, "which", lambda name: None)
+    graph = cr.viz.draw(cr.explain(_circuit, -2.0, 5.0, -4.0, print=False))
+    assert graph._repr_svg_() is None
+    bundle = graph._repr_mimebundle_()
+    assert set(bundle) == {"text/plain"}
+    assert bundle["text/plain"] == (
+        "<cr.viz.Graph: 2 ops, 5 tensors; str() is the DOT source, .svg() the picture>\n"
+        "(no picture: drawing needs the Graphviz 'dot' program (Debian/Ubuntu: apt-get install "
+        "graphviz; macOS: brew install graphviz); str(graph) is the DOT source)")
+
+
+def test_f16_20_graph_display_svg_with_dot(monkeypatch):
+    import chainrule.viz.dot as dot_module
+    calls = []
+
+    def fake_run_dot(source, fmt, what="cr.viz.render"):
+        calls.append((fmt, what, source))
+        return b'<svg xmlns="http://www.w3.org/2000/svg"><text>multiply</text></svg>'
+
+    monkeypatch.setattr(dot_module.shutil, "which", lambda name: "/usr/bin/dot")
+    monkeypatch.setattr(dot_module, "run_dot", fake_run_dot)
+    graph = cr.viz.draw(cr.explain(_circuit, -2.0, 5.0, -4.0, print=False))
+    bundle = graph._repr_mimebundle_()
+    assert bundle["image/svg+xml"] == \
+        '<svg xmlns="http://www.w3.org/2000/svg"><text>multiply</text></svg>'
+    assert bundle["text/plain"].startswith("<cr.viz.Graph: 2 ops")
+    assert graph._repr_svg_() == bundle["image/svg+xml"]
+    assert calls[0][:2] == ("svg", "cr.viz.Graph.svg") and calls[0][2] == graph.source
+
+
+def test_f16_20_graph_display_when_dot_fails(monkeypatch):
+    import chainrule.viz.dot as dot_module
+
+    def failing(source, fmt, what="cr.viz.render"):
+        raise RuntimeError("cr.viz.Graph.svg: Graphviz 'dot -Tsvg' failed (exit status 1): boom")
+
+    monkeypatch.setattr(dot_module.shutil, "which", lambda name: "/usr/bin/dot")
+    monkeypatch.setattr(dot_module, "run_dot", failing)
+    graph = cr.viz.draw(cr.explain(_circuit, -2.0, 5.0, -4.0, print=False))
+    assert graph._repr_svg_() is None
+    assert graph._repr_mimebundle_()["text/plain"].endswith(
+        "(no picture: cr.viz.Graph.svg: Graphviz 'dot -Tsvg' failed (exit status 1): boom)")
+
+
+def _cells(html_text):
+    import re
+    return [re.sub(r"<[^>]+>", "", c).replace("&#x27;", "'")
+            for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", html_text)]
+
+
+def test_f16_20_explanation_html():
+    ex = cr.explain(_circuit, -2.0, 5.0, -4.0, print=False)
+    page = ex._repr_html_()
+    assert page.count("<table") == 3
+    assert "<b>Forward pass</b>" in page and "<b>Result</b>" in page
+    cells = _cells(page)
+    # forward: header, then x, y, z, q, f
+    assert cells[:5] == ["step", "name", "op", "inputs", "value"]
+    assert cells[5:10] == ["", "x", "input", "", "-2"]
+    assert cells[20:25] == ["1", "q", "add", "x, y", "3"]
+    # backward: every column, the first row of the multiply
+    i = cells.index("accumulated")
+    assert cells[i - 7:i + 1] == ["step", "node", "op", "upstream", "input", "local gradient",
+                                  "gradient", "accumulated"]
+    assert cells[i + 1:i + 9] == ["1", "f", "multiply", "1", "q", "∂f/∂q = z = -4", "-4", "-4"]
+    # result
+    assert cells[-10:] == ["", "value", "f", "-12", "∂f/∂x", "-4", "∂f/∂y", "-4", "∂f/∂z", "3"]
+
+
+def test_f16_20_explanation_html_escapes_and_notes_branches():
+    ex = cr.explain(_complex, 2.0, 3.0, print=False)
+    page = ex._repr_html_()
+    assert "Gradients add at branches: xz is used 3 times" in page
+    assert "-6.2 + 1214.6 = 1208.4" in _cells(page)
+
+
+def test_f16_20_module_html():
+    from chainrule import nn
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2, bias=False))
+    page = model._repr_html_()
+    assert page.startswith('<div class="chainrule-module"><div><b>Sequential</b> &mdash; '
+                           '24 parameters in 3 tensors</div>')
+    cells = _cells(page)
+    assert cells[:4] == ["child", "type", "options", "parameters"]
+    assert cells[4:16] == ["0", "Linear", "in_features=3, out_features=4, bias=True", "16",
+                           "1", "ReLU", "", "0",
+                           "2", "Linear", "in_features=4, out_features=2, bias=False", "8"]
+    assert cells[16:21] == ["parameter", "shape", "dtype", "requires grad", "size"]
+    assert cells[21:26] == ["0.weight", "(4, 3)", "float32", "yes", "12"]
+    assert cells[-5:] == ["2.weight", "(2, 4)", "float32", "yes", "8"]
+    leaf = nn.Linear(2, 1)._repr_html_()
+    assert "in_features=2, out_features=1, bias=True" in leaf and "<b>Linear</b>" in leaf
