@@ -152,14 +152,16 @@ class Explanation:
         if prev is not None and np.size(prev) <= self.max_elements:
             if texts is not None:
                 prev_text, added, acc = texts
-            else:
+                equals = "="
+            else:   # no decimals make the rounded terms add up (1/3 + 1/3): say so
                 prev_text, added = self._fmt(prev), self._fmt(r["gradient"])
+                equals = "≈"
             if added.startswith("-"):
                 added = f"({added})"
-            text = f"{prev_text} + {added} = {acc}"
+            text = f"{prev_text} + {added} {equals} {acc}"
             if not wrap or len(text) <= CELL_WIDTH:
                 return text
-            return f"{prev_text} +\n{added} =\n{acc}"
+            return f"{prev_text} +\n{added} {equals}\n{acc}"
         return f"{acc} (sum of {r['count']})"
 
     def _final_texts(self):
@@ -370,6 +372,9 @@ def sum_texts(previous, added, total, digits=4, extra=6):
         return None
     big = max(float(np.abs(a).max()) if a.size else 0.0 for a in arrays)
     first = 0 if big == 0 else max(0, digits - 1 - math.floor(math.log10(big)))
+    # no more decimals than the terms need at that precision (3 + 3 = 6, not 3.000 + ...)
+    first = max(len(f"{v:.{first}f}".rstrip("0").partition(".")[2])
+                for a in arrays for v in a.ravel().tolist()) if first else 0
     for decimals in range(first, first + extra + 1):
         texts = [[_fixed(v, decimals) for v in a.ravel().tolist()] for a in arrays]
         if all(decimal.Decimal(p) + decimal.Decimal(q) == decimal.Decimal(t)

@@ -201,6 +201,10 @@ class Trace:
                 entry = self._versions[id(a)] = (weakref.ref(a), [v])
             entry[1].extend(_between(entry[1][-1], new))
             entry[1].append(new)
+        elif v is None and entry is None and new.obj is not a:
+            # first seen after an in-place update (e.g. a constant that y += x made a graph
+            # value): it holds that value, and gives it its name
+            self._versions[id(a)] = (weakref.ref(a), [new])
         self._put(a, new)
         return new
 

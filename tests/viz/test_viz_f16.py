@@ -41,6 +41,19 @@ def test_f16_1_explain_follows_consecutive_inplace_updates():
     assert float(ex.grads["x"]) == 6.0
 
 
+def test_f16_1_explain_names_a_constant_updated_in_place():
+    def f(x):
+        y = cr.zeros((), dtype=np.float64)
+        y += x
+        y += x * x
+        return y
+
+    ex = cr.explain(f, 3.0, print=False)
+    assert float(ex.value) == 12.0 and float(ex.grads["x"]) == 7.0
+    assert ex.forward[-1]["name"] == "y" and ex.output_name == "y"
+    assert "y = 12\n" in str(ex)
+
+
 def _micrograd(a, b, relu):
     c = a + b
     d = a * b + b**3
@@ -198,6 +211,17 @@ def test_f16_22_sum_texts():
                      np.array([0.3932, 0.1966])) == ("[0, 0.1966]", "[0.3932, 0]",
                                                      "[0.3932, 0.1966]")
     assert sum_texts(1.0, float("nan"), float("nan")) is None
+    assert sum_texts(3.0, 3.0, 6.0) == ("3", "3", "6")             # no needless decimals
+    assert sum_texts(3.0, 0.5, 3.5) == ("3.0", "0.5", "3.5")
+    assert sum_texts(1 / 3, 1 / 3, 2 / 3) is None                  # no decimals make it add up
+
+
+def test_f16_22_explain_says_approximately_when_no_decimals_add_up():
+    ex = cr.explain(lambda x: x / 3 + x / 3, 1.0, print=False)
+    assert "0.3333 + 0.3333 ≈ 0.6667" in ex.backward_table()
+    ex = cr.explain(lambda x: x * x + x, 3.0, print=False)
+    assert "1 + 3 = 4" in ex.backward_table() and "4 + 3 = 7" in ex.backward_table()
+    assert "∂out/∂x = 7\n" in str(ex)
 
 
 @pytest.mark.parametrize("f, args", [(_complex, (2.0, 3.0)),
