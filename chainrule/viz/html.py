@@ -1,16 +1,12 @@
-"""Rich display in Jupyter: HTML tables for an Explanation and an nn.Module, SVG for a Graph.
+"""Rich display in Jupyter: an Explanation's tables as HTML (a Graph shows its SVG, dot.py;
+an nn.Module its own tables, ``Module._repr_html_``).
 
-Jupyter asks an object for ``_repr_html_`` / ``_repr_svg_`` / ``_repr_mimebundle_``;
-these build the answers. Every one is plain text made with ``html.escape``: no
-dependency, and nothing here runs unless a notebook (or a test) asks.
+Plain text made with ``html.escape``: no dependency, and nothing here runs unless a
+notebook (or a test) asks.
 """
 import html
 
-import numpy as np
-
-from .format import format_shape
-
-__all__ = ["html_table", "explanation_html", "module_html"]
+__all__ = ["html_table", "explanation_html"]
 
 STYLE = ("border-collapse:collapse;font-family:monospace;font-size:12px;"
          "margin:0.3em 0 0.8em 0")
@@ -51,29 +47,3 @@ def explanation_html(ex):
     parts.append(_title(result[:1]))
     parts.append(html_table(["", "value"], [line.split(" = ", 1) for line in result[1:]]))
     return '<div class="chainrule-explanation">' + "".join(parts) + "</div>"
-
-
-def module_html(module):
-    """An nn.Module as HTML: its class, its parameter count, a table of its direct children
-    and one of its parameters (path, shape, dtype, requires grad)."""
-    name = type(module).__name__
-    params = list(module.named_parameters())
-    total = sum(int(p.size) for _, p in params)
-    parts = [f"<div><b>{html.escape(name)}</b> &mdash; {total:,} parameters in "
-             f"{len(params)} tensor{'' if len(params) == 1 else 's'}</div>"]
-    children = list(module.named_children())
-    if children:
-        rows = []
-        for child_name, child in children:
-            extra = child.extra_repr()
-            rows.append([child_name, type(child).__name__, extra,
-                         f"{sum(int(p.size) for p in child.parameters()):,}"])
-        parts.append(html_table(["child", "type", "options", "parameters"], rows))
-    elif module.extra_repr():
-        parts.append(f"<div>{html.escape(module.extra_repr())}</div>")
-    if params:
-        rows = [[path, format_shape(p.shape), str(np.dtype(p.dtype)),
-                 "yes" if p.requires_grad else "no", f"{int(p.size):,}"]
-                for path, p in params]
-        parts.append(html_table(["parameter", "shape", "dtype", "requires grad", "size"], rows))
-    return '<div class="chainrule-module">' + "".join(parts) + "</div>"

@@ -189,6 +189,8 @@ def test_f16_22_explain_sums_add_up_at_the_shown_precision():
     assert "-0.018 + 1.443 = 1.425" in text
     assert "0.064 + (-6.244) = -6.180" in text
     assert "∂out/∂x = 1208.4\n" in str(ex)      # as the docs say
+    import re
+    assert re.search(r"^9 +xz +(multiply +)?404\.85 ", text, re.M)   # upstream as summed
     sums = _sums(text)
     assert len(sums) == 4
     for a, b, c in sums:
