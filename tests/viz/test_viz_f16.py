@@ -81,6 +81,8 @@ def test_f16_1_explain_micrograd_readme_demo(relu):
     assert names["e"] == -7.0 and names["f"] == 49.0
     assert names["g_1"] == 24.5 and round(names["g"], 4) == 24.7041
     assert ex.forward[-1]["name"] == "g" and ex.forward[-1]["inputs"][0] == "g_1"
+    (c_row,) = [r for r in ex.forward if r["name"] == "c"]
+    assert c_row["inputs"] == ["c_2", "v6"]                      # as docs/seeing.md says
     text = str(ex)
     assert "?" not in text
     assert "\ng = 24.7" in text
