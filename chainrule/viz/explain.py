@@ -371,6 +371,8 @@ def sum_texts(previous, added, total, digits=4, extra=6):
     if not all(np.isfinite(a).all() for a in arrays):
         return None
     big = max(float(np.abs(a).max()) if a.size else 0.0 for a in arrays)
+    if big >= 1e15:   # fixed-point text would be too long: the usual 4 significant digits
+        return tuple(format_array(a, a.size) for a in arrays)
     first = 0 if big == 0 else max(0, digits - 1 - math.floor(math.log10(big)))
     # no more decimals than the terms need at that precision (3 + 3 = 6, not 3.000 + ...)
     first = max(len(f"{v:.{first}f}".rstrip("0").partition(".")[2])

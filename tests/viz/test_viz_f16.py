@@ -218,6 +218,7 @@ def test_f16_22_sum_texts():
     assert sum_texts(3.0, 3.0, 6.0) == ("3", "3", "6")             # no needless decimals
     assert sum_texts(3.0, 0.5, 3.5) == ("3.0", "0.5", "3.5")
     assert sum_texts(1 / 3, 1 / 3, 2 / 3) is None                  # no decimals make it add up
+    assert sum_texts(1e20, 2e20, 3e20) == ("1e20", "2e20", "3e20")  # no 21-digit fixed point
 
 
 def test_f16_22_explain_says_approximately_when_no_decimals_add_up():
