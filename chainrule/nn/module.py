@@ -510,6 +510,40 @@ class Module:
                 main += "\n  " + "\n  ".join(lines) + "\n"
         return main + ")"
 
+    def _repr_html_(self):
+        """Jupyter's rich display: the class and parameter count, a table of the direct
+        children (type, options, parameters) and one of the parameters (path, shape,
+        dtype, requires grad, size). Plain HTML, no dependency."""
+        from html import escape
+        cell = "padding:1px 8px;text-align:left;border-bottom:1px solid #e5e7eb"
+
+        def table(header, rows):
+            def row(cells, tag):
+                return "<tr>" + "".join(f'<{tag} style="{cell}">{escape(str(c))}</{tag}>'
+                                        for c in cells) + "</tr>"
+            return ('<table style="border-collapse:collapse;font-family:monospace;'
+                    'font-size:12px;margin:0.3em 0">' + row(header, "th")
+                    + "".join(row(r, "td") for r in rows) + "</table>")
+
+        params = list(self.named_parameters())
+        total = sum(int(p.size) for _, p in params)
+        parts = [f"<div><b>{escape(self._get_name())}</b> &mdash; {total:,} parameters in "
+                 f"{len(params)} tensor{'' if len(params) == 1 else 's'}</div>"]
+        children = list(self.named_children())
+        if children:
+            parts.append(table(["child", "type", "options", "parameters"],
+                               [[name, m._get_name(), m.extra_repr(),
+                                 f"{sum(int(p.size) for p in m.parameters()):,}"]
+                                for name, m in children]))
+        elif self.extra_repr():
+            parts.append(f"<div>{escape(self.extra_repr())}</div>")
+        if params:
+            parts.append(table(["parameter", "shape", "dtype", "requires grad", "size"],
+                               [[path, str(tuple(int(n) for n in p.shape)),
+                                 str(np.dtype(p.dtype)), "yes" if p.requires_grad else "no",
+                                 f"{int(p.size):,}"] for path, p in params]))
+        return '<div class="chainrule-module">' + "".join(parts) + "</div>"
+
     def __dir__(self):
         return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers)
                       | set(self._modules))

@@ -197,6 +197,7 @@ class _Writer:
                         paths.append(anc)
             paths.sort()
             emit(None, 0)
+        emit = None  # the recursive closure refers to itself: break that cycle (and free g)
         out.extend("  " + e for e in self.edges())
         out.append("}")
         return "\n".join(out) + "\n"
@@ -350,11 +351,27 @@ class Graph:
     def render(self, path):
         return render(self, path)
 
+    def _svg_or_reason(self):
+        """(SVG text, None), or (None, why there is no picture) when ``dot`` is missing or fails."""
+        if dot_program() is None:
+            return None, ("no picture: drawing needs the Graphviz 'dot' program (Debian/Ubuntu: "
+                          "apt-get install graphviz; macOS: brew install graphviz); str(graph) "
+                          "is the DOT source")
+        try:
+            return self.svg(), None
+        except (RuntimeError, OSError, subprocess.SubprocessError) as error:
+            return None, f"no picture: {error}"
+
     def _repr_svg_(self):
         # Jupyter's rich display: None (no SVG) makes it fall back to the text repr.
-        if dot_program() is None:
-            return None
-        return self.svg()
+        return self._svg_or_reason()[0]
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """Jupyter's rich display: the SVG picture, or a text that says why there is none."""
+        svg, reason = self._svg_or_reason()
+        if svg is not None:
+            return {"image/svg+xml": svg, "text/plain": repr(self)}
+        return {"text/plain": f"{self!r}\n({reason})"}
 
     def __str__(self):
         return self.source

@@ -8,6 +8,9 @@ where a value feeds several ops its gradient contributions add up ("gradients ad
 at branches").
 """
 import builtins
+import decimal
+import math
+import textwrap
 
 import numpy as np
 
@@ -19,6 +22,8 @@ from .trace import trace
 __all__ = ["explain", "Explanation"]
 
 LEAF_OPS = {"input": "input", "param": "parameter", "const": "constant", "external": "given"}
+WIDTH = 100          # the tables fit this many columns (long cells wrap, see backward_table)
+CELL_WIDTH = 24      # a local-gradient or accumulated cell longer than this wraps
 
 
 class Explanation:
@@ -98,6 +103,9 @@ class Explanation:
 
     def forward_table(self):
         """The forward pass as text: step, name, op, inputs, (shape,) value."""
+        return "Forward pass\n" + _table(*self._forward_cells())
+
+    def _forward_cells(self):
         with_shapes = any(r["shape"] not in ((), None) for r in self.forward)
         header = ["step", "name", "op", "inputs"] + (["shape"] if with_shapes else []) + ["value"]
         body = []
@@ -109,76 +117,145 @@ class Explanation:
                 cells.append("?" if shape is None else "()" if shape == () else format_shape(shape))
             cells.append(self._fmt(r["value"]))
             body.append(cells)
-        return "Forward pass\n" + _table(header, body)
+        return header, body
 
-    def _local_text(self, r):
+    def _local_text(self, r, wrap=False):
         node, x = r["node"], r["input"]
         formula, local = r["formula"], r["local"]
+        fit = _wrap if wrap else str
         if local is None:
-            return formula or "?"
+            return fit(formula or "?")
         value = self._fmt(local)
         lhs = f"∂{node}/∂{x}"
         if formula is None:
-            return f"{lhs} = {value}"
+            return fit(f"{lhs} = {value}")
         if formula == value or _is_number(formula):
-            return f"{lhs} = {formula}"
-        return f"{lhs} = {formula} = {value}"
+            return fit(f"{lhs} = {formula}")
+        text = f"{lhs} = {formula} = {value}"
+        if not wrap or len(text) <= CELL_WIDTH:
+            return text
+        return _wrap(f"{lhs} = {formula}") + "\n" + _wrap(f"= {value}")
 
-    def _accumulated_text(self, r):
+    def _sum_texts(self, r):
+        """(previous, added, accumulated) texts for a row whose input already had a gradient:
+        one number of decimals for all three, so the shown addends add up to the shown sum."""
+        prev = r["previous"]
+        if r["count"] == 1 or prev is None or np.size(prev) > self.max_elements:
+            return None
+        return sum_texts(prev, r["gradient"], r["accumulated"])
+
+    def _accumulated_text(self, r, texts=None, wrap=False):
         acc = self._fmt(r["accumulated"])
         if r["count"] == 1:
             return acc
         prev = r["previous"]
         if prev is not None and np.size(prev) <= self.max_elements:
-            added = self._fmt(r["gradient"])
+            if texts is not None:
+                prev_text, added, acc = texts
+                equals = "="
+            else:   # no decimals make the rounded terms add up (1/3 + 1/3): say so
+                prev_text, added = self._fmt(prev), self._fmt(r["gradient"])
+                equals = "≈"
             if added.startswith("-"):
                 added = f"({added})"
-            return f"{self._fmt(prev)} + {added} = {acc}"
+            text = f"{prev_text} + {added} {equals} {acc}"
+            if not wrap or len(text) <= CELL_WIDTH:
+                return text
+            return f"{prev_text} +\n{added} {equals}\n{acc}"
         return f"{acc} (sum of {r['count']})"
 
+    def _final_texts(self):
+        """name -> the text of its gradient where the table formed it as a shown sum."""
+        final = {}
+        for r in self.backward:
+            texts = self._sum_texts(r)
+            if texts is not None:
+                final[r["input"]] = texts[2]
+            else:
+                final.pop(r["input"], None)
+        return final
+
+    def _backward_title(self):
+        return ["Backward pass, in the order the engine visits the nodes:",
+                f"upstream gradient × local gradient = gradient "
+                f"(seed: ∂{self.output_name}/∂{self.output_name} = 1)"]
+
+    BACKWARD_HEADER = ["step", "node", "op", "upstream", "input", "local gradient", "gradient",
+                       "accumulated"]
+
+    def _backward_body(self, header, wrap, with_op):
+        return _table(*self._backward_cells(header, wrap, with_op))
+
+    def _backward_cells(self, header, wrap, with_op):
+        body = []
+        last = None
+        formed = {}   # name -> its gradient as the table last showed it formed as a sum
+        for r in self.backward:
+            first = r["step"] != last
+            last = r["step"]
+            texts = self._sum_texts(r)
+            gradient = texts[1] if texts is not None else self._fmt(r["gradient"])
+            if np.shape(r["raw_gradient"]) != np.shape(r["gradient"]):
+                gradient += ("\n(summed over broadcast axes)" if wrap
+                             else " (summed over broadcast axes)")
+            upstream = formed.get(r["node"]) or self._fmt(r["upstream"])
+            body.append([str(r["step"]) if first else "", r["node"] if first else "",
+                         r["op"] if first else "", upstream if first else "",
+                         r["input"], self._local_text(r, wrap), gradient,
+                         self._accumulated_text(r, texts, wrap)])
+            if texts is not None:
+                formed[r["input"]] = texts[2]
+            else:
+                formed.pop(r["input"], None)
+        if not with_op:
+            header = header[:2] + header[3:]
+            body = [row[:2] + row[3:] for row in body]
+        return header, body
+
     def backward_table(self):
-        """The backward pass as text, in the engine's visiting order."""
-        title = (f"Backward pass, in the order the engine visits the nodes: "
-                 f"upstream gradient × local gradient = gradient\n"
-                 f"(seed: ∂{self.output_name}/∂{self.output_name} = 1)")
+        """The backward pass as text, in the engine's visiting order.
+
+        It fits ``WIDTH`` columns where it can: long local gradients and sums wrap onto
+        more lines, and the op column (the forward table has it) goes when still too wide.
+        """
+        title = "\n".join(self._backward_title())
         if not self.backward:
             if self.trace.output.requires_grad:
                 return title + "\n(no op lies between the inputs and the output)"
             return title + "\n(no gradient flows: no input requires grad; pass floats " \
                            "(2.0, not 2) or floating-point arrays)"
-        header = ["step", "node", "op", "upstream", "input", "local gradient", "gradient",
-                  "accumulated"]
-        body = []
-        last = None
-        for r in self.backward:
-            first = r["step"] != last
-            last = r["step"]
-            gradient = self._fmt(r["gradient"])
-            if np.shape(r["raw_gradient"]) != np.shape(r["gradient"]):
-                gradient += " (summed over broadcast axes)"
-            body.append([str(r["step"]) if first else "", r["node"] if first else "",
-                         r["op"] if first else "", self._fmt(r["upstream"]) if first else "",
-                         r["input"], self._local_text(r), gradient, self._accumulated_text(r)])
-        text = title + "\n" + _table(header, body)
+        header = self.BACKWARD_HEADER
+        # the first that fits: as is; without the op column; long cells wrapped; both
+        for wrap, with_op in ((False, True), (False, False), (True, True), (True, False)):
+            table = self._backward_body(header, wrap, with_op)
+            if _width(table) <= WIDTH:
+                break
+        text = title + "\n" + table
         counts = {}
         for r in self.backward:
             counts[r["input"]] = max(counts.get(r["input"], 0), r["count"])
         branched = [(name, n) for name, n in counts.items() if n > 1]
         if branched:
-            text += "\nGradients add at branches: " + "; ".join(
+            text += "\n" + textwrap.fill("Gradients add at branches: " + "; ".join(
                 f"{name} is used {n} times, so its gradient is the sum of {n} contributions"
-                for name, n in branched) + "."
+                for name, n in branched) + ".", WIDTH)
         return text
 
     def gradients_text(self):
         lines = [f"{self.output_name} = {self._fmt(self.value)}"]
+        final = self._final_texts()
         for name, grad in self.grads.items():
-            lines.append(f"∂{self.output_name}/∂{name} = {self._fmt(grad)}")
+            lines.append(f"∂{self.output_name}/∂{name} = {final.get(name) or self._fmt(grad)}")
         return "Result\n" + "\n".join(lines)
 
     def __str__(self):
         return "\n\n".join([self.forward_table(), self.backward_table(), self.gradients_text()]) \
             + "\n"
+
+    def _repr_html_(self):
+        """Jupyter's rich display: both tables and the result as HTML tables."""
+        from .html import explanation_html
+        return explanation_html(self)
 
     def __repr__(self):
         return (f"<cr.Explanation: {self.output_name} = {self._fmt(self.value)}; "
@@ -238,14 +315,74 @@ def _expression(op, names):
 
 
 def _table(header, rows):
+    """Columns padded to their widest line; a cell with newlines spans several lines."""
+    rows = [[cell.split("\n") for cell in row] for row in rows]
     widths = [len(h) for h in header]
     for row in rows:
-        for i, cell in enumerate(row):
-            widths[i] = max(widths[i], len(cell))
+        for i, lines in enumerate(row):
+            widths[i] = max([widths[i]] + [len(line) for line in lines])
+
     def line(cells):
         return "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
     rule = "  ".join("-" * w for w in widths)
-    return "\n".join([line(header), rule] + [line(r) for r in rows])
+    out = [line(header), rule]
+    for row in rows:
+        for k in range(max(len(lines) for lines in row)):
+            out.append(line([lines[k] if k < len(lines) else "" for lines in row]))
+    return "\n".join(out)
+
+
+def _width(text):
+    return max(len(line) for line in text.split("\n"))
+
+
+def _wrap(text, width=CELL_WIDTH):
+    """Word-wrap one cell to ``width`` (a word longer than that stays whole)."""
+    if len(text) <= width:
+        return text
+    return "\n".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False))
+
+
+def _fixed(v, decimals):
+    """``v`` with ``decimals`` decimals (so a sum's terms line up), but 0 as '0'."""
+    return "0" if v == 0 or float(f"{v:.{decimals}f}") == 0 else f"{v:.{decimals}f}"
+
+
+def _fixed_array(a, decimals):
+    if a.ndim == 0:
+        return _fixed(a.item(), decimals)
+    return "[" + ", ".join(_fixed_array(row, decimals) for row in a) + "]"
+
+
+def sum_texts(previous, added, total, digits=4, extra=6):
+    """('1.42', '403.43', '404.85'): ``previous + added = total`` as texts that add up.
+
+    All three get one number of decimals: enough for ``digits`` significant digits of
+    the largest of them, and more until the shown addends add up exactly (in decimal)
+    to the shown sum, elementwise for arrays. None when no number of decimals up to
+    ``extra`` more does it, or the values are not finite real numbers.
+    """
+    try:
+        arrays = [np.asarray(a, dtype=np.float64) for a in (previous, added, total)]
+        shape = arrays[2].shape
+        arrays = [np.broadcast_to(a, shape) for a in arrays]
+    except (TypeError, ValueError):
+        return None
+    if not all(np.isfinite(a).all() for a in arrays):
+        return None
+    big = max(float(np.abs(a).max()) if a.size else 0.0 for a in arrays)
+    if big >= 1e15:   # fixed-point text would be too long: the usual 4 significant digits
+        return tuple(format_array(a, a.size) for a in arrays)
+    first = 0 if big == 0 else max(0, digits - 1 - math.floor(math.log10(big)))
+    # no more decimals than the terms need at that precision (3 + 3 = 6, not 3.000 + ...)
+    first = max(len(f"{v:.{first}f}".rstrip("0").partition(".")[2])
+                for a in arrays for v in a.ravel().tolist()) if first else 0
+    for decimals in range(first, first + extra + 1):
+        texts = [[_fixed(v, decimals) for v in a.ravel().tolist()] for a in arrays]
+        if all(decimal.Decimal(p) + decimal.Decimal(q) == decimal.Decimal(t)
+               for p, q, t in zip(*texts)):
+            return tuple(_fixed_array(a, decimals) for a in arrays)
+    return None
 
 
 def explain(f, *args, print=True, **kwargs):

@@ -13,6 +13,7 @@ Two sources fill it:
 The pictures (``dot.py``) and the tables (``explain.py``) read only these records.
 """
 import sys
+import weakref
 
 import numpy as np
 
@@ -45,12 +46,13 @@ class Value:
     grad      the gradient of the output with respect to it (ndarray) or None
     """
 
-    __slots__ = ("obj", "data", "shape", "dtype", "kind", "producer", "grad", "running",
-                 "contributions", "__weakref__")
+    __slots__ = ("_obj", "_name", "data", "shape", "dtype", "kind", "_producer", "grad",
+                 "running", "contributions", "__weakref__")
 
     def __init__(self, kind, obj=None, data=None, shape=None, dtype=None, producer=None):
         self.kind = kind
-        self.obj = obj
+        self._obj = obj
+        self._name = None
         self.data = data
         if data is not None:
             shape = data.shape if shape is None else shape
@@ -62,6 +64,33 @@ class Value:
         self.running = None      # gradient accumulated so far (a Trace fills it during backward)
         self.contributions = 0   # how many gradient contributions arrived
 
+    # The Op that made a value holds the value (op.output); the value refers back to its Op
+    # weakly, so a recording makes no reference cycle and is freed as soon as it is dropped.
+    @property
+    def producer(self):
+        ref = self._producer
+        return None if ref is None else ref()
+
+    @producer.setter
+    def producer(self, op):
+        self._producer = None if op is None else weakref.ref(op)
+
+    @property
+    def obj(self):
+        obj = self._obj
+        return obj() if type(obj) is weakref.ref else obj
+
+    @obj.setter
+    def obj(self, obj):
+        self._obj = obj
+
+    def release(self):
+        """Hold the Tensor weakly from now on (its ``.name`` is kept), so it can be freed."""
+        obj = self._obj
+        if _is_tensor(obj):
+            self._name = getattr(obj, "name", None)
+            self._obj = weakref.ref(obj)
+
     @property
     def is_leaf(self):
         return self.producer is None
@@ -69,7 +98,10 @@ class Value:
     @property
     def user_name(self):
         """The ``.name`` the user gave the Tensor, if any."""
-        return getattr(self.obj, "name", None) if _is_tensor(self.obj) else None
+        obj = self.obj
+        if _is_tensor(obj):
+            return getattr(obj, "name", None)
+        return self._name
 
     def __repr__(self):
         return f"<Value {self.kind} shape={self.shape}>"
@@ -83,7 +115,7 @@ class Op:
     ``formula`` and ``local_gradient`` give ``cr.explain`` its local-gradient column).
     """
 
-    __slots__ = ("index", "name", "params", "inputs", "output", "node", "primitive")
+    __slots__ = ("index", "name", "params", "inputs", "output", "node", "primitive", "__weakref__")
 
     def __init__(self, index, name, params, inputs, output, node=None, primitive=None):
         self.index = index
@@ -259,7 +291,7 @@ class ComputationGraph:
         return cls(ops, roots)
 
     # ------------------------------------------------------------------ names
-    def assign_names(self, names=None, output_name=None, number=False):
+    def assign_names(self, names=None, output_name=None, number=False, value_names=None):
         """Give tensor-like values their display names.
 
         Priority: the Tensor's own ``.name``, then ``names`` (id(obj) -> name, e.g. a
@@ -267,9 +299,11 @@ class ComputationGraph:
         ``assign_modules``. With ``number=True`` every other value gets a name too:
         the single output ``output_name`` (if given), parameters p1, p2, ...,
         constants c1, c2, ..., the rest v1, v2, ... in data-flow order. Unnamed values are drawn by their shape; Python numbers are
-        shown by value.
+        shown by value. ``value_names`` (id(Value) -> name) comes first of all: the
+        names of the values a tensor held before an in-place update.
         """
         names = names or {}
+        value_names = value_names or {}
         taken = set()
         result = {}
 
@@ -286,7 +320,7 @@ class ComputationGraph:
             if v.kind == "scalar":
                 continue
             given = names.get(id(v.obj)) if v.obj is not None else None
-            given = v.user_name or given or self.names.get(id(v))
+            given = value_names.get(id(v)) or v.user_name or given or self.names.get(id(v))
             if given:
                 claim(v, given)
             else:

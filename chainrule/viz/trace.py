@@ -6,6 +6,8 @@ it sends to each input). ``with cr.viz.record() as rec:`` records any code;
 ``cr.viz.trace(f, *args)`` runs ``f`` on fresh leaves, backpropagates from its
 scalar output and records both passes -- the raw material of ``cr.explain``.
 """
+import weakref
+
 import numpy as np
 
 from ..core.backward import sum_to_shape
@@ -57,6 +59,25 @@ def sum_to(grad, shape):
     return sum_to_shape(grad, tuple(shape))
 
 
+def _between(old, new, limit=64):
+    """The values an in-place chain passed through from ``old`` to ``new`` (both excluded).
+
+    Every in-place op takes the tensor's current value as its first input, so the
+    chain is followed through first inputs; [] when it does not lead back to ``old``.
+    """
+    chain = []
+    v = new
+    for _ in range(limit):
+        op = v.producer
+        if op is None or not op.inputs:
+            return []
+        v = op.inputs[0]
+        if v is old:
+            return chain[::-1]
+        chain.append(v)
+    return []
+
+
 class Trace:
     """A recording of ops and backward steps; use as ``with cr.viz.record() as rec: ...``.
 
@@ -76,8 +97,10 @@ class Trace:
         self.numbered = False    # name every unnamed value v1, v2, ... (trace(f) does)
         self.output = None       # trace(f): the Tensor f returned
         self.inputs = {}         # trace(f): name -> leaf Tensor made from each floating argument
-        self._values = {}        # id(Tensor or ndarray) -> Value (the Value holds the object)
+        self._values = {}        # id(Tensor or ndarray) -> (weakref to it, its Value)
         self._by_node = {}       # autograd Node -> Op
+        self._versions = {}      # id(Tensor updated in place) -> (weakref, [Values it held])
+        self._frozen_names = {}  # id(Value) -> name, fixed when the recording ends
         self._active = False
 
     # ------------------------------------------------------------------ observer protocol
@@ -86,7 +109,7 @@ class Trace:
         value = Value("op", out, snapshot(out.data))
         op = Op(len(self.ops), prim.name, params, inputs, value, out.node, prim)
         value.producer = op
-        self._values[id(out)] = value
+        self._put(out, value)
         if out.node is not None:
             self._by_node[out.node] = op
         self.ops.append(op)
@@ -120,33 +143,123 @@ class Trace:
     def _value_of(self, a):
         from ..tensor import Tensor
         if isinstance(a, Tensor):
-            v = self._values.get(id(a))
-            node = a.node
-            if v is not None:
-                made_by = v.producer.node if v.producer is not None else None
-                if made_by is node or (v.producer is None and node is None):
-                    return v
-            if node is not None and node in self._by_node:  # e.g. a tensor updated in place
-                v = self._by_node[node].output
-            else:
+            v = self._current(a)
+            if v is None:
                 v = Value(leaf_kind(a), a, snapshot(a.data))
-            self._values[id(a)] = v
+                self._put(a, v)
             return v
         if isinstance(a, np.ndarray):
-            v = self._values.get(id(a))
+            v = self._get(a)
             if v is None:
-                v = self._values[id(a)] = constant_value(a)
+                v = constant_value(a)
+                self._put(a, v)
             return v
         return constant_value(a)
 
+    # Tensors are looked up by id, checked by a weak reference: once the recording ends it
+    # holds them weakly (``release``), and a freed tensor's id may be reused by another.
+    def _put(self, a, v):
+        self._values[id(a)] = (weakref.ref(a), v)
+
+    def _get(self, a):
+        entry = self._values.get(id(a))
+        return entry[1] if entry is not None and entry[0]() is a else None
+
+    def _all_values(self):
+        seen = {}
+        for op in self.ops:
+            for v in op.inputs:
+                seen.setdefault(id(v), v)
+            seen.setdefault(id(op.output), op.output)
+        for _, v in self._values.values():
+            seen.setdefault(id(v), v)
+        return list(seen.values())
+
+    def _current(self, a):
+        """The recorded Value the Tensor ``a`` holds now, or None when it holds none.
+
+        An in-place update while recording (``y += 1``, ``y[0] = 2``, ``y.clamp_()``)
+        rebinds the tensor to the output of the op that computed the new value: the
+        tensor is followed by its current node, not by the value it first held. The
+        values it held one after another are kept (``versions``) to name them.
+        """
+        v = self._get(a)
+        node = a.node
+        if v is not None:
+            made_by = v.producer.node if v.producer is not None else None
+            if made_by is node:
+                return v
+        if node is None or node not in self._by_node:
+            return None
+        new = self._by_node[node].output
+        entry = self._versions.get(id(a))
+        if entry is not None and entry[0]() is not a:
+            entry = None
+        if v is not None and new is not v and (v.obj is a or entry is not None):
+            # a was updated in place
+            if entry is None:
+                entry = self._versions[id(a)] = (weakref.ref(a), [v])
+            entry[1].extend(_between(entry[1][-1], new))
+            entry[1].append(new)
+        elif v is None and entry is None and new.obj is not a:
+            # first seen after an in-place update (e.g. a constant that y += x made a graph
+            # value): it holds that value, and gives it its name
+            self._versions[id(a)] = (weakref.ref(a), [new])
+        self._put(a, new)
+        return new
+
+    def versions(self, x):
+        """The Values a Tensor held one after another (more than one when updated in place)."""
+        v = self._current(x)
+        entry = self._versions.get(id(x))
+        if entry is not None and entry[0]() is x:
+            return list(entry[1])
+        return [] if v is None else [v]
+
     def value_of(self, x):
-        """The recorded Value of a Tensor (or a Value itself)."""
+        """The recorded Value a Tensor holds now (or a Value itself)."""
         if isinstance(x, Value):
             return x
-        v = self._values.get(id(x))
+        from ..tensor import Tensor
+        v = self._current(x) if isinstance(x, Tensor) else self._get(x)
         if v is None:
             raise ValueError("cr.viz: this tensor was not computed while the trace was recording")
         return v
+
+    def display_names(self):
+        """id(Value) -> name: the caller's names (``names``, by tensor), the ``.name`` of a
+        tensor, and for a tensor updated in place: the value it holds now keeps its name
+        ('y'), the ones it held before are 'y_1', 'y_2', ... (in that order of priority)."""
+        from ..tensor import Tensor
+        values = self._all_values()
+        for v in values:   # catch up with in-place updates not seen since
+            obj = v.obj
+            if isinstance(obj, Tensor):
+                self._current(obj)
+        result = dict(self._frozen_names)
+        for v in values:
+            obj = v.obj
+            name = v.user_name or (self.names.get(id(obj)) if obj is not None else None)
+            if name:
+                result[id(v)] = name
+        for ref, versions in self._versions.values():
+            a = ref()
+            if a is None:
+                continue
+            base = getattr(a, "name", None) or self.names.get(id(a))
+            if not base:
+                continue
+            for i, v in enumerate(versions[:-1], 1):
+                result[id(v)] = f"{base}_{i}"
+            result[id(versions[-1])] = base
+        return result
+
+    def release(self):
+        """Hold every recorded Tensor weakly (done when the recording ends): the values and
+        gradients are kept as arrays, the names are fixed, and the tensors can be freed."""
+        self._frozen_names = self.display_names()
+        for v in self._all_values():
+            v.release()
 
     def outputs(self):
         """The ends of the computation: recorded values no later recorded op consumed.
@@ -173,6 +286,7 @@ class Trace:
     def __exit__(self, *exc):
         remove_observer(self)
         self._active = False
+        self.release()
         return False
 
     # ------------------------------------------------------------------ views
@@ -181,7 +295,8 @@ class Trace:
         g = ComputationGraph.from_trace(self, roots)
         if model is not None:
             g.assign_modules(model)
-        return g.assign_names(self.names, self.output_name, number=self.numbered)
+        return g.assign_names({}, self.output_name, number=self.numbered,
+                              value_names=self.display_names())
 
     computation_graph = graph   # what cr.viz's pictures ask of a Trace or an Explanation
 
@@ -206,7 +321,7 @@ class Trace:
         """trace(f): name -> gradient (ndarray) of the output with respect to each input leaf."""
         result = {}
         for name, leaf in self.inputs.items():
-            v = self._values.get(id(leaf))
+            v = self._get(leaf)
             grad = None if v is None else v.grad
             result[name] = np.zeros(leaf.shape, leaf.dtype) if grad is None else grad
         return result
@@ -258,14 +373,14 @@ def trace(f, *args, **kwargs):
                              f"backpropagate from, got shape {tuple(out.shape)}; reduce it "
                              f"first, e.g. return out.sum()")
         rec.output = out
-        if id(out) not in rec._values:  # f returned an input unchanged
-            rec._value_of(out)
+        rec._value_of(out)  # an input returned unchanged, or a tensor updated in place
         for var, obj in local_vars.items():
             if isinstance(obj, Tensor) and id(obj) not in rec.names and not var.startswith("_"):
                 rec.names[id(obj)] = var
         if out.requires_grad:
-            targets = [v.obj for v in rec._values.values()
-                       if v.kind in ("input", "param") and v.obj.requires_grad]
+            targets = list({id(v.obj): v.obj for _, v in rec._values.values()
+                            if v.kind in ("input", "param") and v.obj is not None
+                            and v.obj.requires_grad}.values())
             grads = autograd_grad(out, targets, allow_unused=True)
             if out.node is None:  # the output is itself a leaf: d out / d out = 1
                 rec.value_of(out).grad = np.ones(out.shape, out.dtype)
@@ -274,7 +389,7 @@ def trace(f, *args, **kwargs):
                 if root.grad is None:
                     root.grad = np.ones(out.shape, out.dtype)
             for t, g in zip(targets, grads):
-                v = rec._values[id(t)]
+                v = rec._get(t)
                 if v.grad is None and g is not None:
                     v.grad = np.array(g.data)
     rec.output_name = "out" if id(out) not in rec.names else None
