@@ -140,10 +140,33 @@ class _FunctionPrimitive(Primitive):
             raise RuntimeError(f"{self.name}.backward returned {len(grads)} gradients but "
                                f"forward took {len(inputs)} inputs (return None for inputs "
                                "that need no gradient)")
+        for i, (g, x) in enumerate(zip(grads, inputs)):
+            if g is not None:
+                self._check_grad(i, g, x)
         if raw:
             grads = tuple(None if g is None else np.asarray(g.data if isinstance(g, Tensor) else g)
                           for g in grads)
         return grads
+
+    def _check_grad(self, i, g, x):
+        """As PyTorch: a gradient of input i has its shape (or one it broadcasts to: summed) and is
+        real for a real input."""
+        g_shape, g_dtype = (g.shape, g.dtype) if isinstance(g, (Tensor, np.ndarray)) else \
+            (np.shape(g), np.result_type(g))
+        x_shape = x.shape if isinstance(x, (Tensor, np.ndarray)) else ()
+        if g_shape != x_shape:
+            try:
+                fits = np.broadcast_shapes(x_shape, g_shape) == tuple(g_shape)
+            except ValueError:
+                fits = False
+            if not fits:
+                raise RuntimeError(f"Function {self.name}Backward returned an invalid gradient at "
+                                   f"index {i} - got {list(g_shape)} but expected shape "
+                                   f"compatible with {list(x_shape)}")
+        if np.dtype(g_dtype).kind == "c":
+            raise RuntimeError(f"Function {self.name}Backward returned a complex gradient (dtype "
+                               f"{np.dtype(g_dtype)}) at index {i} for a real input: the "
+                               "imaginary part would be lost; return a real gradient")
 
     def jvp(self, tangents, out, *inputs, ctx, n_outputs_box):
         layout = n_outputs_box[0]

@@ -126,7 +126,14 @@ def value_and_grad(f, argnums=0, has_aux=False):
                 value, aux = result, None
             T = Tensor
             if not isinstance(value, T):
-                value = T._wrap(np.asarray(value))
+                array = np.asarray(value) if isinstance(value, (np.ndarray, np.generic, int,
+                                                                  float, bool)) else None
+                if array is None or array.dtype.kind not in "biuf":
+                    raise TypeError(f"grad: f must return a scalar Tensor, array or number, got "
+                                    f"{type(value).__name__}" + (
+                                        " (did f forget to return its value?)" if value is None
+                                        else ""))
+                value = T._wrap(array)
             if value.size != 1:
                 raise TypeError(f"grad requires f to return a scalar, got an output of shape "
                                 f"{tuple(value.shape)}; use vjp or jacobian for non-scalar outputs")
