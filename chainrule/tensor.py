@@ -2,6 +2,8 @@
 
 Operators and methods are one-line calls into ``chainrule.ops``.
 """
+import sys
+import warnings
 import weakref
 
 import numpy as np
@@ -36,7 +38,7 @@ class Tensor:
     """
 
     # Class-level defaults: a new Tensor sets only ``data`` (cheap to create).
-    grad = None
+    _grad = None   # ``.grad`` (a property: reading it on a non-leaf warns, as PyTorch)
     requires_grad = False
     node = None
     _version = 0
@@ -86,6 +88,25 @@ class Tensor:
         return "cpu"
 
     @property
+    def grad(self):
+        """The gradient accumulated by backward (leaves, and non-leaves after ``retain_grad()``)."""
+        g = self._grad
+        if g is None and self.node is not None and self.requires_grad \
+                and self.node.retained is None \
+                and not sys._getframe(1).f_globals.get("__name__", "").startswith("chainrule."):
+            warnings.warn(   # (user code only: cr.viz reads intermediates' .grad on purpose)
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+                ".grad attribute won't be populated during autograd.backward(). If you indeed "
+                "want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() "
+                "on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure "
+                "you access the leaf Tensor instead.", UserWarning, stacklevel=2)
+        return g
+
+    @grad.setter
+    def grad(self, value):
+        self._grad = value
+
+    @property
     def is_leaf(self):
         return self.node is None
 
@@ -127,6 +148,18 @@ class Tensor:
         if self.name:
             extras.append(f"name={self.name!r}")
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    def __format__(self, spec):
+        """``f"{loss:.4f}"``: a 0-d tensor formats as its Python number (as PyTorch), and so
+        does a one-element tensor given a spec; otherwise ``str(t)``."""
+        if self.data.ndim == 0 or spec and self.data.size == 1:
+            return format(self.data.item(), spec)
+        if spec:
+            raise TypeError(f"unsupported format string {spec!r} passed to Tensor.__format__: a "
+                            f"format spec needs a one-element tensor, got shape "
+                            f"{tuple(self.data.shape)} (format t.item() for a scalar, or "
+                            "np.array2string(t.numpy(), ...) for an array)")
+        return str(self)
 
     def __bool__(self):
         if self.data.size != 1:
