@@ -88,3 +88,47 @@ def test_f16_5_grad_of_function_returning_non_number_raises(result, kind):
     with pytest.raises(TypeError, match="must return a scalar"):
         cr.value_and_grad(lambda x: result)(np.ones(2))
     assert cr.grad(lambda x: 1.0)(2.0) == 0.0            # a constant number is still fine
+
+
+class _Log1pExpWrongBackward(cr.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return cr.log1p(cr.exp(x))
+
+    @staticmethod
+    def backward(ctx, dy):
+        (x,) = ctx.saved_tensors
+        return 2 * dy * cr.exp(x) / (1 + cr.exp(x))     # twice the true derivative
+
+
+def test_f16_24_gradcheck_reports_the_jacobian_entries():
+    x = cr.tensor(1.5, dtype=np.float64)
+    with pytest.raises(cr.autograd.GradcheckError) as info:
+        cr.gradcheck(_Log1pExpWrongBackward.apply, (x,))
+    msg = str(info.value)
+    assert "output 0 at element index ()" in msg and "input 0 at element index ()" in msg
+    assert "random" not in msg
+    analytic = float(msg.split("analytic ")[1].split()[0])
+    numerical = float(msg.split("numerical ")[1].split()[0])
+    sigmoid = 1 / (1 + np.exp(-1.5))
+    assert analytic == pytest.approx(2 * sigmoid, rel=1e-9)      # 1.635...
+    assert numerical == pytest.approx(sigmoid, rel=1e-6)         # 0.8176...
+
+
+def test_f16_24_gradcheck_names_the_output_element_of_a_vector_function():
+    class WrongAtOneEntry(cr.Function):       # J = 2 I except d out[1] / d x[2] = 5 (wrong: 0)
+        @staticmethod
+        def forward(ctx, x):
+            out = x * 2
+            out.data[1] += 5 * x.data[2]
+            return out
+
+        @staticmethod
+        def backward(ctx, dy):
+            return dy * 2
+
+    with pytest.raises(cr.autograd.GradcheckError,
+                       match=r"output 0 at element index \(1,\) with respect to input 0 at "
+                             r"element index \(2,\): analytic 0\.0 vs numerical 4\.99999"):
+        cr.gradcheck(WrongAtOneEntry.apply, (cr.tensor([0.1, 0.2, 0.3], dtype=np.float64),))
