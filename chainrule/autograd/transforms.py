@@ -380,7 +380,16 @@ def jacobian(f, argnums=0, mode="rev", has_aux=False):
                     full[i] = v
                 return f(*full)
 
-            if mode == "rev":
+            if mode == "rev" and not t.nested:
+                # Outermost: nothing differentiates these rows again, so the VJPs run as a
+                # first-order backward (no create_graph), as if this transform were not there.
+                STATE.transforms -= 1
+                try:
+                    out_leaves, out_spec, per_leaf, aux = _jacobian_rev(f_selected, selected,
+                                                                        in_shapes, has_aux)
+                finally:
+                    STATE.transforms += 1
+            elif mode == "rev":
                 out_leaves, out_spec, per_leaf, aux = _jacobian_rev(f_selected, selected,
                                                                     in_shapes, has_aux)
             else:

@@ -132,3 +132,63 @@ def test_f16_24_gradcheck_names_the_output_element_of_a_vector_function():
                        match=r"output 0 at element index \(1,\) with respect to input 0 at "
                              r"element index \(2,\): analytic 0\.0 vs numerical 4\.99999"):
         cr.gradcheck(WrongAtOneEntry.apply, (cr.tensor([0.1, 0.2, 0.3], dtype=np.float64),))
+
+
+class _SavesIntermediate(cr.Function):
+    """The README's former example: saves e = exp(x), computed in forward (no graph)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        e = cr.exp(x)
+        ctx.save_for_backward(e)
+        return cr.log(1 + e)
+
+    @staticmethod
+    def backward(ctx, dy):
+        (e,) = ctx.saved_tensors
+        return dy * (1 - 1 / (1 + e)) if ctx.needs_input_grad[0] else None
+
+
+def _readme_function_block():
+    import pathlib
+    text = (pathlib.Path(__file__).parents[2] / "README.md").read_text()
+    start = text.index("```python\nclass Log1pExp(cr.Function):") + len("```python\n")
+    return text[start:text.index("```", start)]
+
+
+def test_f16_2_readme_function_example_has_the_right_second_derivative():
+    namespace = {"cr": cr}
+    block = _readme_function_block()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        exec(block, namespace)
+        Log1pExp = namespace["Log1pExp"]
+        x = cr.tensor(4.5, requires_grad=True)
+        (g,) = cr.autograd.grad(Log1pExp.apply(x), x)
+        second = cr.grad(cr.grad(Log1pExp.apply))(4.5)
+    s = 1 / (1 + np.exp(-4.5))
+    assert repr(g) == "tensor(0.9890131)" and "(tensor(0.9890131),)" in block
+    assert second == pytest.approx(s * (1 - s), rel=1e-9)          # 0.010866
+    assert repr(second) in block
+    assert cr.gradgradcheck(Log1pExp.apply, (cr.tensor([-1.0, 0.5, 4.5], dtype=np.float64),))
+
+
+def test_f16_2_double_backward_through_saved_intermediate_warns_once():
+    x = cr.tensor(4.5, dtype=np.float64, requires_grad=True)
+    _SavesIntermediate._primitive = None          # (a fresh class state for this test)
+    with pytest.warns(UserWarning, match=r"_SavesIntermediate: double backward \(create_graph=True"
+                                         r"\).*saved a tensor computed inside forward.*"
+                                         r"ctx\.save_for_backward") as record:
+        cr.grad(cr.grad(_SavesIntermediate.apply))(4.5)
+    assert record[0].filename == __file__                          # names the user's line
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                              # once per Function class
+        cr.autograd.grad(_SavesIntermediate.apply(x), x, create_graph=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _SavesIntermediate._primitive = None
+        cr.autograd.grad(_SavesIntermediate.apply(x), x)            # first order: right, silent
+        cr.jvp(_SavesIntermediate.apply, (4.5,), (1.0,))            # derived jvp: silent
+        jac = cr.jacrev(_SavesIntermediate.apply)(np.array([0.5, 1.5]))  # first order: silent
+    np.testing.assert_allclose(jac, np.diag(1 / (1 + np.exp(-np.array([0.5, 1.5])))))
+    _SavesIntermediate._primitive = None
