@@ -348,13 +348,26 @@ def version_error(node):
                 f"{node.name}: one of the variables needed for gradient computation has "
                 f"been modified by an inplace operation: input {i}, a tensor of shape "
                 f"{tuple(x.shape)} and dtype {x.dtype}, is at version {x._version}; "
-                f"expected version {version} instead.")
+                f"expected version {version} instead." + describe_write(x._last_write, version))
     out = node.out_data
     return RuntimeError(
         f"{node.name}: one of the variables needed for gradient computation has been "
         f"modified by an inplace operation: its output, a tensor of shape "
         f"{tuple(out.shape)} and dtype {out.dtype}, is at version {node.out_modified}; "
-        f"expected version {node.out_version} instead.")
+        f"expected version {node.out_version} instead."
+        + describe_write(getattr(node, "out_write", None), node.out_version))
+
+
+def describe_write(write, expected):
+    """The in-place write noted by the Tensor (its name; its line under detect_anomaly)."""
+    if write is None or write[2] <= expected:
+        return (" Enable cr.detect_anomaly() before the forward pass to find the in-place "
+                "write.")
+    what, site, _ = write
+    if site is None:
+        return (f" The last in-place write into it was {what}; enable cr.detect_anomaly() "
+                "before it to record its line.")
+    return f" The last in-place write into it was {what}, at {site}."
 
 
 def freed_error(node, grad):

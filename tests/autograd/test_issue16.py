@@ -192,3 +192,40 @@ def test_f16_2_double_backward_through_saved_intermediate_warns_once():
         jac = cr.jacrev(_SavesIntermediate.apply)(np.array([0.5, 1.5]))  # first order: silent
     np.testing.assert_allclose(jac, np.diag(1 / (1 + np.exp(-np.array([0.5, 1.5])))))
     _SavesIntermediate._primitive = None
+
+
+def _line_of(marker):
+    with open(__file__) as source:
+        for number, line in enumerate(source, 1):
+            if marker in line and "_line_of" not in line:
+                return number
+    raise AssertionError(marker)
+
+
+def test_f16_18_inplace_version_error_names_the_write_and_its_line():
+    a = cr.tensor([1.0, 2.0])
+    w = cr.tensor([3.0, 4.0], requires_grad=True)
+    y = (a * w).sum()
+    a += 1
+    with pytest.raises(RuntimeError, match=r"multiply: one of the variables needed.*expected "
+                                           r"version 0 instead\. The last in-place write into it "
+                                           r"was \+= \(add_\); enable cr\.detect_anomaly\(\)"):
+        y.backward()
+    with cr.detect_anomaly():
+        a = cr.tensor([1.0, 2.0])
+        y = (a * w).sum()
+        a[0] = 5.0                                           # write-site-setitem
+        with pytest.raises(RuntimeError) as info:
+            y.backward()
+        assert f"was __setitem__, at {__file__}:{_line_of('write-site-setitem')}" in str(info.value)
+        z = cr.exp(w)
+        with cr.no_grad():
+            z.fill_(2.0)                                     # write-site-fill
+        with pytest.raises(RuntimeError, match=r"exp: .*its output.*was fill_, at "):
+            z.sum().backward()
+        z = cr.exp(w)
+        z.detach().zero_()                                   # write-site-detach
+        with pytest.raises(RuntimeError) as info:
+            z.sum().backward()
+        assert (f"was fill_ through a .detach() of it, at {__file__}:"
+                f"{_line_of('write-site-detach')}") in str(info.value)
