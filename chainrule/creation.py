@@ -16,6 +16,8 @@ def tensor(data, dtype=None, requires_grad=False, name=None):
     """A new Tensor holding a copy of ``data`` (floats -> default dtype, ints -> int64).
 
     ``name`` labels the tensor in ``cr.explain`` tables and ``cr.viz`` pictures.
+    ``np.matrix`` and numpy masked arrays raise ``TypeError`` (a matrix's ``*`` is a matrix
+    product and a mask would be dropped): convert with ``np.asarray(m)`` or ``m.filled(value)``.
     """
     return Tensor(data, dtype=dtype, requires_grad=requires_grad, name=name)
 
