@@ -16,6 +16,8 @@ def tensor(data, dtype=None, requires_grad=False, name=None):
     """A new Tensor holding a copy of ``data`` (floats -> default dtype, ints -> int64).
 
     ``name`` labels the tensor in ``cr.explain`` tables and ``cr.viz`` pictures.
+    ``np.matrix`` and numpy masked arrays raise ``TypeError`` (a matrix's ``*`` is a matrix
+    product and a mask would be dropped): convert with ``np.asarray(m)`` or ``m.filled(value)``.
     """
     return Tensor(data, dtype=dtype, requires_grad=requires_grad, name=name)
 
@@ -24,13 +26,15 @@ def as_tensor(data, dtype=None):
     """``data`` as a Tensor, without copying when it already is one (or an ndarray of that dtype)."""
     if isinstance(data, Tensor):
         return data if dtype is None or data.dtype == np.dtype(dtype) else data.astype(dtype)
-    if isinstance(data, np.ndarray) and (dtype is None or data.dtype == np.dtype(dtype)):
+    if type(data) is np.ndarray and (dtype is None or data.dtype == np.dtype(dtype)):
         return Tensor._wrap(data)
     return Tensor(data, dtype=dtype)
 
 
 def from_numpy(array):
-    """A Tensor sharing memory with ``array``."""
+    """A Tensor sharing memory with ``array`` (np.matrix and masked arrays are refused)."""
+    if isinstance(array, np.ndarray) and type(array) is not np.ndarray:
+        dtypes.refuse_array_subclass(array)
     return Tensor._wrap(np.asarray(array))
 
 

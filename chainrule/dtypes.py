@@ -40,11 +40,26 @@ def _holds_typed(data):
     return hasattr(data, "dtype")
 
 
+def refuse_array_subclass(data):
+    """np.matrix (``*`` is a matrix product, and it stays 2-D) and masked arrays (the mask would
+    be dropped silently) do not mean what an ndarray means: refuse them, saying how to convert."""
+    if isinstance(data, np.ma.MaskedArray):
+        raise TypeError("tensor: a numpy masked array cannot become a Tensor (its mask would be "
+                        "dropped); convert it first: m.filled(fill_value) for a value at the "
+                        "masked elements, or np.asarray(m.data) for the raw data (and keep "
+                        "~m.mask as a separate boolean tensor)")
+    if isinstance(data, np.matrix):
+        raise TypeError("tensor: np.matrix cannot become a Tensor (its * is a matrix product and "
+                        "it stays 2-D); convert it first with np.asarray(m)")
+
+
 def array_from_data(data, dtype=None):
     """An ndarray for ``cr.tensor(data)``: floats become the default dtype, ints int64, bools bool.
 
     An ndarray keeps its own dtype unless ``dtype`` is given.
     """
+    if isinstance(data, np.ndarray) and type(data) is not np.ndarray:
+        refuse_array_subclass(data)
     if dtype is not None:
         try:
             arr = np.array(data, dtype=np.dtype(dtype))

@@ -2,11 +2,14 @@
 
 Operators and methods are one-line calls into ``chainrule.ops``.
 """
+import sys
+import warnings
 import weakref
 
 import numpy as np
 
 from . import dtypes
+from .core.apply import user_site as _user_site
 from .core.backward import backward as _backward
 from .core.modes import STATE
 from .core.numeric import ensure_quiet
@@ -36,7 +39,7 @@ class Tensor:
     """
 
     # Class-level defaults: a new Tensor sets only ``data`` (cheap to create).
-    grad = None
+    _grad = None   # ``.grad`` (a property: reading it on a non-leaf warns, as PyTorch)
     requires_grad = False
     node = None
     _version = 0
@@ -44,6 +47,7 @@ class Tensor:
     _tangents = None
     _hooks = None
     _detached_from = None  # weakref to the tensor this one is a .detach() of
+    _last_write = None     # (in-place write's name, its user line under detect_anomaly, version)
     __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operator
     __array_priority__ = 1000
 
@@ -84,6 +88,25 @@ class Tensor:
     @property
     def device(self):
         return "cpu"
+
+    @property
+    def grad(self):
+        """The gradient accumulated by backward (leaves, and non-leaves after ``retain_grad()``)."""
+        g = self._grad
+        if g is None and self.node is not None and self.requires_grad \
+                and self.node.retained is None \
+                and not sys._getframe(1).f_globals.get("__name__", "").startswith("chainrule."):
+            warnings.warn(   # (user code only: cr.viz reads intermediates' .grad on purpose)
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+                ".grad attribute won't be populated during autograd.backward(). If you indeed "
+                "want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() "
+                "on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure "
+                "you access the leaf Tensor instead.", UserWarning, stacklevel=2)
+        return g
+
+    @grad.setter
+    def grad(self, value):
+        self._grad = value
 
     @property
     def is_leaf(self):
@@ -127,6 +150,18 @@ class Tensor:
         if self.name:
             extras.append(f"name={self.name!r}")
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    def __format__(self, spec):
+        """``f"{loss:.4f}"``: a 0-d tensor formats as its Python number (as PyTorch), and so
+        does a one-element tensor given a spec; otherwise ``str(t)``."""
+        if self.data.ndim == 0 or spec and self.data.size == 1:
+            return format(self.data.item(), spec)
+        if spec:
+            raise TypeError(f"unsupported format string {spec!r} passed to Tensor.__format__: a "
+                            f"format spec needs a one-element tensor, got shape "
+                            f"{tuple(self.data.shape)} (format t.item() for a scalar, or "
+                            "np.array2string(t.numpy(), ...) for an array)")
+        return str(self)
 
     def __bool__(self):
         if self.data.size != 1:
@@ -400,7 +435,11 @@ class Tensor:
     # - not recording (no_grad, or nothing requires grad): a plain NumPy write into the
     #   buffer, visible through views. If a pending backward kept this tensor (or its node's
     #   output buffer), that backward raises, naming the op and the versions (as PyTorch).
-    def _check_inplace(self, what):
+    def _check_inplace(self, what, written=None):
+        # Noted for the version error a later backward may raise: the write (``written``: the
+        # operator form, e.g. "+="), the version it makes, and (under detect_anomaly) the line.
+        self._last_write = (what if written is None else f"{written} ({what})",
+                            _user_site() if STATE.anomaly else None, self._version + 1)
         if self.requires_grad and self.node is None and STATE.grad_enabled:
             raise RuntimeError(f"{what}: a leaf Variable that requires grad (shape "
                                f"{tuple(self.data.shape)}, dtype {self.data.dtype}) is being used "
@@ -465,9 +504,14 @@ class Tensor:
         old = self.node
         if old is not None and old.out_data is self.data:
             old.out_modified = self._version + 1
+            old.out_write = self._last_write
         if self._detached_from is not None:  # the same buffer as a graph tensor's
             source = self._detached_from()
             if source is not None and source.data is self.data:
+                if self._last_write is not None:
+                    what, site, _ = self._last_write
+                    source._last_write = (f"{what} through a .detach() of it", site,
+                                          source._version + 1)
                 source._mark_written()
                 source._version += 1
 
@@ -477,27 +521,27 @@ class Tensor:
         return self.requires_grad or (isinstance(other, Tensor) and other.requires_grad) \
             or bool(STATE.levels and (self._tangents or isinstance(other, Tensor) and other._tangents))
 
-    def _inplace(self, op, other, what):
-        self._check_inplace(what)
+    def _inplace(self, op, other, what, written=None):
+        self._check_inplace(what, written)
         if self._recording(other):
             return self._rebind(op(self._alias(), other), what)
         with _no_record():
             return self._write(op(self, other), what)
 
     def __iadd__(self, other):
-        return self._inplace(_ops.add, other, "add_")
+        return self._inplace(_ops.add, other, "add_", "+=")
 
     def __isub__(self, other):
-        return self._inplace(_ops.subtract, other, "sub_")
+        return self._inplace(_ops.subtract, other, "sub_", "-=")
 
     def __imul__(self, other):
-        return self._inplace(_ops.multiply, other, "mul_")
+        return self._inplace(_ops.multiply, other, "mul_", "*=")
 
     def __itruediv__(self, other):
-        return self._inplace(_ops.divide, other, "div_")
+        return self._inplace(_ops.divide, other, "div_", "/=")
 
     def __ipow__(self, other):
-        return self._inplace(_ops.power, other, "pow_")
+        return self._inplace(_ops.power, other, "pow_", "**=")
 
     def add_(self, other, alpha=1):
         return self._inplace(_ops.add, other if alpha == 1 else other * alpha, "add_")

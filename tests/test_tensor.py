@@ -471,3 +471,69 @@ def test_numpy_reductions_on_a_tensor_defer_to_its_methods():
     assert int(np.argmax(t).data) == 3
     with pytest.raises(TypeError, match=r"Tensor.sum: out= is not supported"):
         np.sum(t, out=np.zeros(()))
+
+
+# ---------------------------------------------------------------- findings of issue 16
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+def test_f16_4_np_matrix_refused_with_conversion_hint():
+    m = np.matrix([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(TypeError, match=r"np\.matrix.*np\.asarray\(m\)"):
+        cr.tensor(m)
+    with pytest.raises(TypeError, match=r"np\.asarray\(m\)"):
+        cr.as_tensor(m)
+    with pytest.raises(TypeError, match=r"np\.asarray\(m\)"):
+        cr.from_numpy(m)
+    x = cr.tensor(np.asarray(m), requires_grad=True)     # the documented conversion
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, 2 * np.asarray(m))
+
+
+def test_f16_4_masked_array_refused_with_conversion_hint():
+    m = np.ma.masked_array([1.0, 2.0, 3.0], mask=[False, True, False])
+    with pytest.raises(TypeError, match=r"masked array.*m\.filled\(fill_value\)"):
+        cr.tensor(m)
+    with pytest.raises(TypeError, match="masked array"):
+        cr.tensor(m, dtype=np.float64)
+    with pytest.raises(TypeError, match="masked array"):
+        cr.from_numpy(m)
+    np.testing.assert_array_equal(cr.tensor(m.filled(0.0)).data, [1.0, 0.0, 3.0])
+
+
+def test_f16_9_format_spec_on_one_element_tensors():
+    loss = cr.tensor(0.123456, requires_grad=True) * 2
+    assert f"{loss:.4f}" == "0.2469"
+    assert f"{cr.tensor([1.5]):.2f}" == "1.50"
+    assert f"{cr.tensor(3):d}" == "3"
+    assert f"{cr.tensor(1.5)}" == "1.5"                 # 0-d: the number (as PyTorch)
+    assert f"{cr.tensor([1.0, 2.0])}" == str(cr.tensor([1.0, 2.0]))
+    with pytest.raises(TypeError, match=r"unsupported format string '\.2f'.*shape \(2,\)"):
+        f"{cr.tensor([1.0, 2.0]):.2f}"
+
+
+def test_f16_9_grad_of_non_leaf_warns_mentioning_retain_grad():
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    y.sum().backward()
+    with pytest.warns(UserWarning, match=r"not a leaf Tensor.*retain_grad\(\)"):
+        assert y.grad is None
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert x.grad is not None                        # a leaf: no warning
+        z = x * 3
+        z.retain_grad()
+        z.sum().backward()
+        np.testing.assert_array_equal(z.grad.data, [1.0, 1.0])   # retained: no warning
+        assert (x.detach() * 2).grad is None             # no grad required: no warning
+
+
+def test_f16_9_int_tensor_with_requires_grad_set_raises_at_backward():
+    t = cr.tensor([1, 2, 3])
+    with pytest.raises(TypeError, match="floating point"):
+        t.requires_grad_()
+    t.requires_grad = True                               # (the plain attribute is not checked)
+    with pytest.raises(TypeError, match=r"floating point dtype can require gradients.*int64"):
+        (t * t).sum().backward()
+    with pytest.raises(TypeError, match=r"floating point dtype can require gradients"):
+        cr.autograd.grad((t * t).sum(), t)
+    assert t.grad is None

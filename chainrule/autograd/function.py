@@ -13,6 +13,9 @@ two to three times a plain backward, instead of the single cheap pass an explici
 (a backward computed with NumPy on ``.data`` raises here rather than giving a wrong
 tangent). Define ``jvp`` when forward mode matters.
 """
+import sys
+import warnings
+
 import numpy as np
 
 from .. import creation
@@ -36,6 +39,7 @@ class FunctionCtx:
         self.needs_input_grad = ()
         self.non_differentiable = ()
         self.materialize_grads = True
+        self._deriving_jvp = False
 
     def save_for_backward(self, *tensors):
         """Keep tensors (inputs, outputs or intermediates) for backward."""
@@ -106,6 +110,29 @@ class _FunctionPrimitive(Primitive):
             mapping[id(ctx._outputs[0])] = out
         return mapping
 
+    warned_detached = False   # (per Function class: its primitive is one per class)
+
+    def _warn_detached_saved(self, ctx, inputs):
+        """Double backward (create_graph=True): a saved tensor that is neither an input nor the
+        output was computed in forward, where nothing is recorded, so it carries no graph and
+        backward's result does not differentiate through it (a silently wrong higher-order
+        derivative). Say so, once per Function class."""
+        if not any(isinstance(x, Tensor) and x.requires_grad for x in inputs):
+            return
+        mapping = ctx._graph_values or {}
+        for t in ctx._saved or ():
+            if isinstance(t, Tensor) and t.dtype.kind == "f" and id(t) not in mapping:
+                self.warned_detached = True
+                warnings.warn(
+                    f"{self.name}: double backward (create_graph=True) through a Function that "
+                    f"saved a tensor computed inside forward (shape {tuple(t.shape)}): forward "
+                    "records no graph, so that tensor carries none and higher-order derivatives "
+                    f"through {self.name}.backward treat it as a constant (they are wrong if it "
+                    "depends on the inputs). Save the inputs or outputs with "
+                    "ctx.save_for_backward and recompute the rest in backward with chainrule "
+                    "ops (as PyTorch recommends).", UserWarning, stacklevel=_user_stacklevel())
+                return
+
     def _split(self, value, layout):
         parts, start = [], 0
         for shape, dtype in layout:
@@ -125,6 +152,8 @@ class _FunctionPrimitive(Primitive):
             inputs = [Tensor._wrap(x) if isinstance(x, np.ndarray) else x for x in inputs]
         ctx.needs_input_grad = tuple(needs)
         ctx._graph_values = None if raw else self._graph_values(ctx, inputs, out)
+        if not raw and not self.warned_detached and not ctx._deriving_jvp:
+            self._warn_detached_saved(ctx, inputs)
         prev_raw = STATE.raw
         STATE.raw = False
         try:
@@ -140,10 +169,33 @@ class _FunctionPrimitive(Primitive):
             raise RuntimeError(f"{self.name}.backward returned {len(grads)} gradients but "
                                f"forward took {len(inputs)} inputs (return None for inputs "
                                "that need no gradient)")
+        for i, (g, x) in enumerate(zip(grads, inputs)):
+            if g is not None:
+                self._check_grad(i, g, x)
         if raw:
             grads = tuple(None if g is None else np.asarray(g.data if isinstance(g, Tensor) else g)
                           for g in grads)
         return grads
+
+    def _check_grad(self, i, g, x):
+        """As PyTorch: a gradient of input i has its shape (or one it broadcasts to: summed) and is
+        real for a real input."""
+        g_shape, g_dtype = (g.shape, g.dtype) if isinstance(g, (Tensor, np.ndarray)) else \
+            (np.shape(g), np.result_type(g))
+        x_shape = x.shape if isinstance(x, (Tensor, np.ndarray)) else ()
+        if g_shape != x_shape:
+            try:
+                fits = np.broadcast_shapes(x_shape, g_shape) == tuple(g_shape)
+            except ValueError:
+                fits = False
+            if not fits:
+                raise RuntimeError(f"Function {self.name}Backward returned an invalid gradient at "
+                                   f"index {i} - got {list(g_shape)} but expected shape "
+                                   f"compatible with {list(x_shape)}")
+        if np.dtype(g_dtype).kind == "c":
+            raise RuntimeError(f"Function {self.name}Backward returned a complex gradient (dtype "
+                               f"{np.dtype(g_dtype)}) at index {i} for a real input: the "
+                               "imaginary part would be lost; return a real gradient")
 
     def jvp(self, tangents, out, *inputs, ctx, n_outputs_box):
         layout = n_outputs_box[0]
@@ -156,8 +208,12 @@ class _FunctionPrimitive(Primitive):
         # Derive J t from the VJP: u -> J^T u is linear, so its VJP applied to t is J t.
         with enable_grad():
             u = creation.zeros(out.shape, dtype=out.dtype, requires_grad=True)
-            grads = self.vjp(tuple(t is not None for t in tangents), u, out, *inputs, ctx=ctx,
-                             n_outputs_box=n_outputs_box)
+            ctx._deriving_jvp = True   # (first order in the inputs: saved constants are right)
+            try:
+                grads = self.vjp(tuple(t is not None for t in tangents), u, out, *inputs,
+                                 ctx=ctx, n_outputs_box=n_outputs_box)
+            finally:
+                ctx._deriving_jvp = False
             pairs = [(g, t) for g, t in zip(grads, tangents) if g is not None and t is not None]
             if not pairs:
                 return None
@@ -174,6 +230,14 @@ class _FunctionPrimitive(Primitive):
             (result,) = backward([total], [np.ones((), dtype=total.dtype)], retain_graph=True,
                                  create_graph=True, inputs=[u], allow_unused=True)
         return result
+
+
+def _user_stacklevel():
+    """The ``stacklevel`` for ``warnings.warn`` that names the first frame outside chainrule."""
+    frame, level = sys._getframe(2), 2
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("chainrule"):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _zeros_like(x):

@@ -1,7 +1,9 @@
 """gradcheck / gradgradcheck: compare autodiff with central finite differences in float64.
 
 Reverse mode is checked element by element through a random cotangent u:
-the analytic ``J^T u`` against ``(f(x + eps e_j) - f(x - eps e_j)) / 2eps . u``.
+the analytic ``J^T u`` against ``(f(x + eps e_j) - f(x - eps e_j)) / 2eps . u``; on a
+mismatch the message names the Jacobian entry (output and its element, input and its
+element) whose analytic and numerical values disagree, as PyTorch's gradcheck.
 Forward mode (where the ops define JVPs) is checked along a random direction v:
 ``J v`` against ``(f(x + eps v) - f(x - eps v)) / 2eps``.
 """
@@ -61,6 +63,31 @@ def _fail(msg, raise_exception):
     return False
 
 
+def _jacobian_entry(f, values, leaf, j, plus, minus, eps, atol, rtol, limit=4096):
+    """After a mismatch along the cotangent: the first Jacobian entry d out_n[k] / d leaf[j] where
+    reverse mode and central differences disagree, as (n, k, analytic, numerical), or None (the
+    entries agree one by one, or the outputs have more than ``limit`` elements)."""
+    with enable_grad():
+        outs = _as_outputs(f(*values))
+    if sum(o.size for o in outs) > limit:
+        return None
+    for n, (o, p, m) in enumerate(zip(outs, plus, minus)):
+        column = (p - m) / (2 * eps)
+        for k in np.ndindex(*o.shape):
+            a = 0.0
+            if o.requires_grad:
+                seed = np.zeros(o.shape, dtype=o.dtype)
+                seed[k] = 1
+                (g,) = backward([o], [seed], retain_graph=True, create_graph=False, inputs=[leaf],
+                                allow_unused=True)
+                if g is not None:
+                    a = float(np.asarray(g.data, dtype=np.float64)[j])
+            numerical = float(column[k])
+            if not np.isclose(a, numerical, rtol=rtol, atol=atol, equal_nan=False):
+                return n, k, a, numerical
+    return None
+
+
 def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
               check_forward=True, check_undefined_grad=True, seed=0):
     """True when f's reverse-mode (and forward-mode) derivatives match central differences.
@@ -108,6 +135,14 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
                             for p, m, c in zip(plus, minus, cotangents))
             a = float(grad[j])
             if not np.isclose(a, numerical, rtol=rtol, atol=atol, equal_nan=False):
+                entry = _jacobian_entry(f, values, leaf, j, plus, minus, eps, atol, rtol)
+                if entry is not None:
+                    n, k, a_entry, n_entry = entry
+                    return _fail(
+                        f"gradcheck: Jacobian mismatch for output {n} at element index {k} "
+                        f"with respect to input {i} at element index {j}: analytic "
+                        f"{a_entry!r} vs numerical {n_entry!r} (reverse mode; atol={atol}, "
+                        f"rtol={rtol})", raise_exception)
                 return _fail(
                     f"gradcheck: reverse-mode mismatch for input {i} at element index {j}: "
                     f"analytic {a!r} vs numerical {numerical!r} (along a random output "

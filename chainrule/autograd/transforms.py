@@ -126,7 +126,14 @@ def value_and_grad(f, argnums=0, has_aux=False):
                 value, aux = result, None
             T = Tensor
             if not isinstance(value, T):
-                value = T._wrap(np.asarray(value))
+                array = np.asarray(value) if isinstance(value, (np.ndarray, np.generic, int,
+                                                                  float, bool)) else None
+                if array is None or array.dtype.kind not in "biuf":
+                    raise TypeError(f"grad: f must return a scalar Tensor, array or number, got "
+                                    f"{type(value).__name__}" + (
+                                        " (did f forget to return its value?)" if value is None
+                                        else ""))
+                value = T._wrap(array)
             if value.size != 1:
                 raise TypeError(f"grad requires f to return a scalar, got an output of shape "
                                 f"{tuple(value.shape)}; use vjp or jacobian for non-scalar outputs")
@@ -373,7 +380,16 @@ def jacobian(f, argnums=0, mode="rev", has_aux=False):
                     full[i] = v
                 return f(*full)
 
-            if mode == "rev":
+            if mode == "rev" and not t.nested:
+                # Outermost: nothing differentiates these rows again, so the VJPs run as a
+                # first-order backward (no create_graph), as if this transform were not there.
+                STATE.transforms -= 1
+                try:
+                    out_leaves, out_spec, per_leaf, aux = _jacobian_rev(f_selected, selected,
+                                                                        in_shapes, has_aux)
+                finally:
+                    STATE.transforms += 1
+            elif mode == "rev":
                 out_leaves, out_spec, per_leaf, aux = _jacobian_rev(f_selected, selected,
                                                                     in_shapes, has_aux)
             else:

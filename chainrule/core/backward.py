@@ -232,6 +232,12 @@ class Pass:
     def add_to_leaf(self, leaf, grad):
         entry = self.leaf_grads.get(id(leaf))
         if entry is None:
+            if leaf.data.dtype.kind != "f":   # set by ``t.requires_grad = True`` (not checked there)
+                raise TypeError(
+                    f"only Tensors of floating point dtype can require gradients, but a leaf of "
+                    f"dtype {leaf.data.dtype} (shape {tuple(leaf.data.shape)}) has "
+                    "requires_grad=True (was it set with `.requires_grad = True`?); cast it "
+                    "first: t = t.double().requires_grad_()")
             self.leaf_grads[id(leaf)] = [leaf, grad]
         else:
             entry[1] = self.add(entry[1], grad)
@@ -301,6 +307,9 @@ def fit_array(grad, shape, dtype):
     if grad.shape != shape:
         grad = sum_to_shape(grad, shape)
     if grad.dtype != dtype:
+        if grad.dtype.kind == "c" and dtype.kind != "c":
+            raise RuntimeError(f"backward: a complex gradient (dtype {grad.dtype}) for a real "
+                               f"tensor of dtype {dtype}: the imaginary part would be lost")
         grad = grad.astype(dtype)
     return grad
 
@@ -339,13 +348,26 @@ def version_error(node):
                 f"{node.name}: one of the variables needed for gradient computation has "
                 f"been modified by an inplace operation: input {i}, a tensor of shape "
                 f"{tuple(x.shape)} and dtype {x.dtype}, is at version {x._version}; "
-                f"expected version {version} instead.")
+                f"expected version {version} instead." + describe_write(x._last_write, version))
     out = node.out_data
     return RuntimeError(
         f"{node.name}: one of the variables needed for gradient computation has been "
         f"modified by an inplace operation: its output, a tensor of shape "
         f"{tuple(out.shape)} and dtype {out.dtype}, is at version {node.out_modified}; "
-        f"expected version {node.out_version} instead.")
+        f"expected version {node.out_version} instead."
+        + describe_write(getattr(node, "out_write", None), node.out_version))
+
+
+def describe_write(write, expected):
+    """The in-place write noted by the Tensor (its name; its line under detect_anomaly)."""
+    if write is None or write[2] <= expected:
+        return (" Enable cr.detect_anomaly() before the forward pass to find the in-place "
+                "write.")
+    what, site, _ = write
+    if site is None:
+        return (f" The last in-place write into it was {what}; enable cr.detect_anomaly() "
+                "before it to record its line.")
+    return f" The last in-place write into it was {what}, at {site}."
 
 
 def freed_error(node, grad):
@@ -381,6 +403,11 @@ def run_hooks(hooks, grad, raw):
         for hook in hooks:
             result = hook(value)
             if result is not None:
+                if np.iscomplexobj(result.data if isinstance(result, Tensor) else result):
+                    raise RuntimeError(
+                        f"hook {getattr(hook, '__name__', hook)!r} returned a complex gradient "
+                        f"for a real tensor of dtype {value.dtype}: the imaginary part would be "
+                        "lost; return a real gradient")
                 if not isinstance(result, Tensor):
                     result = Tensor._wrap(np.asarray(result, dtype=value.dtype))
                 if result.shape != value.shape:

@@ -85,7 +85,7 @@ def test_flatten_and_unflatten():
     np.testing.assert_array_equal(nn.Flatten()(x).data, x.data.reshape(2, 60))
     assert cr.gradcheck(lambda z: nn.Flatten(1, 2)(z), (_t(2, 2, 2, 1),))
     assert repr(nn.Flatten()) == "Flatten(start_dim=1, end_dim=-1)"
-    with pytest.raises(ValueError, match="out of range"):
+    with pytest.raises(IndexError, match="out of range"):
         nn.Flatten(4)(x)
     un = nn.Unflatten(1, (3, 20))
     assert un(nn.Flatten()(x)).shape == (2, 3, 20)
@@ -156,7 +156,8 @@ def test_embedding_from_pretrained_and_errors():
         emb(cr.tensor([0, 3]))
     with pytest.raises(ValueError, match="padding_idx"):
         nn.Embedding(3, 2, padding_idx=3)
-    np.testing.assert_array_equal(emb(cr.tensor([-1])).data, [[4, 5]])
+    with pytest.raises(IndexError, match="index -1 is out of range"):  # (PyTorch: IndexError)
+        emb(cr.tensor([-1]))
 
 
 # --------------------------------------------------------------------------- functional helpers
@@ -214,3 +215,49 @@ def test_normalize_and_cosine_similarity():
     expected = (x * y).sum(1) / (np.linalg.norm(x, axis=1) * np.linalg.norm(y, axis=1))
     np.testing.assert_allclose(F.cosine_similarity(cr.tensor(x), cr.tensor(y)).data, expected)
     assert cr.gradcheck(F.cosine_similarity, (_t(3, 4), _t(3, 4)))
+
+
+# --------------------------------------------------------------------------- issue 16 findings
+def test_f16_6_embedding_negative_index_raises_index_error():
+    emb = nn.Embedding(10, 3)
+    with pytest.raises(IndexError, match=r"index -1 is out of range for 10 embeddings.*"
+                                         r"num_embeddings=10.*index out of range in self"):
+        emb(cr.tensor([-1]))
+    with pytest.raises(IndexError, match="index 10 is out of range"):
+        emb(cr.tensor([0, 10]))
+    with pytest.raises(IndexError, match="index -2 is out of range"):
+        F.embedding(cr.tensor([-2]), cr.ones(10, 3))
+    # padding_idx may be negative (it counts from the end); the indices may not
+    w = cr.tensor(np.arange(12.0).reshape(4, 3), requires_grad=True)
+    out = F.embedding(cr.tensor([3, 1]), w, padding_idx=-1)
+    out.sum().backward()
+    np.testing.assert_array_equal(w.grad.data[3], [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(w.grad.data[1], [1.0, 1.0, 1.0])
+
+
+def test_f16_6_flatten_of_0d_matches_torch():
+    x = cr.tensor(2.0)
+    with pytest.raises(IndexError, match=r"range of \[-1, 0\], but got 1"):
+        nn.Flatten()(x)                                  # start_dim=1: out of range, as PyTorch
+    assert nn.Flatten(0)(x).shape == (1,)
+    assert nn.Flatten(0, -1)(x).shape == (1,)
+    assert nn.Flatten(-1)(x).shape == (1,)
+    with pytest.raises(IndexError, match="out of range"):
+        nn.Flatten()(cr.ones(3))                         # 1-D, start_dim=1: as PyTorch
+    assert nn.Flatten()(cr.ones(2, 3, 4)).shape == (2, 12)
+
+
+def test_f16_6_flatten_and_embedding_against_torch():
+    torch = pytest.importorskip("torch")
+    for start, end in [(1, -1), (0, -1), (-1, -1), (0, 0)]:
+        try:
+            expected = tuple(torch.nn.Flatten(start, end)(torch.tensor(2.0)).shape)
+        except IndexError:
+            with pytest.raises(IndexError):
+                nn.Flatten(start, end)(cr.tensor(2.0))
+        else:
+            assert nn.Flatten(start, end)(cr.tensor(2.0)).shape == expected
+    with pytest.raises(IndexError, match="index out of range in self"):
+        torch.nn.Embedding(10, 3)(torch.tensor([-1]))
+    with pytest.raises(IndexError, match="index out of range in self"):
+        nn.Embedding(10, 3)(cr.tensor([-1]))

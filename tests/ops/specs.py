@@ -816,7 +816,7 @@ NN_ACTIVATIONS = [
          kwargs=lambda s: [dict(dim=-1), dict(dim=1)] if s[0][-1] % 2 == 0 else [dict(dim=0)]),
 ]
 
-_EMB_IDX = np.array([[0, 4, -1], [2, 2, 1]])   # repeats and a negative index
+_EMB_IDX = np.array([[0, 4, 3], [2, 2, 1]])   # repeats (a negative index raises, as PyTorch)
 _PAD_GRID = (dict(pad=(1, 2)), dict(pad=(1, 1, 2, 0)), dict(pad=(1, 0), value=1.5),
              dict(pad=(-1, 1)), dict(pad=(2, 1), mode="reflect"),
              dict(pad=(1, 2), mode="replicate"),

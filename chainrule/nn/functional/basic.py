@@ -218,11 +218,13 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         raise ValueError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got "
                          f"shape {w_shape}")
     num = w_shape[0]
-    if indices.size and (indices.min() < -num or indices.max() >= num):
+    if indices.size and (indices.min() < 0 or indices.max() >= num):
+        # (as PyTorch: negative indices do not count from the end; padding_idx may be negative)
         bad = indices.max() if indices.max() >= num else indices.min()
         raise IndexError(f"embedding: index {int(bad)} is out of range for {num} embeddings "
-                         f"(valid: 0..{num - 1})")
-    indices = np.where(indices < 0, indices + num, indices).astype(np.intp, copy=False)
+                         f"(num_embeddings={num}, valid: 0..{num - 1}; a negative index does "
+                         "not count from the end): index out of range in self")
+    indices = indices.astype(np.intp, copy=False)
     if padding_idx is not None:
         if not -num <= padding_idx < num:
             raise ValueError(f"embedding: padding_idx {padding_idx} must be within "

@@ -21,12 +21,15 @@ class Flatten(Module):
 
     def forward(self, input):
         ndim = np.ndim(data_of(input))
+        start, end = self.start_dim, self.end_dim
+        dims = max(ndim, 1)   # (as PyTorch: a 0-d input has the dims of a 1-d one, -1 and 0)
+        for d in (start, end):
+            if not -dims <= d < dims:
+                raise IndexError(f"Flatten(start_dim={start}, end_dim={end}): Dimension out of "
+                                 f"range (expected to be in range of [{-dims}, {dims - 1}], but "
+                                 f"got {d}) for an input of shape {np.shape(data_of(input))}")
         if ndim == 0:
             return ops.reshape(input, (1,))
-        start, end = self.start_dim, self.end_dim
-        if not (-ndim <= start < ndim and -ndim <= end < ndim):
-            raise ValueError(f"Flatten(start_dim={start}, end_dim={end}): dimension out of range "
-                             f"for an input of shape {np.shape(data_of(input))} ({ndim}-D)")
         start, end = start % ndim, end % ndim
         if start > end:
             raise ValueError(f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}): "
