@@ -10,6 +10,7 @@ unusual -- params, Tensor subclasses, tangents, anomaly checks, observers -- goe
 """
 import numpy as np
 
+from ..dtypes import NUMERIC_KINDS
 from .apply import apply_packed, reads
 from .modes import PLAIN, RAW, RECORD, STATE
 from .node import Node
@@ -18,6 +19,16 @@ from .numeric import F64, weak_float
 Tensor = None  # the Tensor class, handed in by chainrule.core.install
 ndarray = np.ndarray
 _ONE_NEEDS = (True,)
+
+
+def _odd(v):
+    """Whether a non-Tensor operand is anything but a number or a numeric ndarray (complex,
+    object, str, a list...): the general path takes it, which rejects a result of a dtype no
+    Tensor holds. Tensors hold only numeric data, so Tensor operands never need this."""
+    if type(v) is bool:
+        return False
+    dtype = getattr(v, "dtype", None)       # an ndarray or a NumPy scalar
+    return not isinstance(dtype, np.dtype) or dtype.kind not in NUMERIC_KINDS
 
 
 def general_op(prim):
@@ -88,6 +99,8 @@ def binary_fast(prim):
                 elif isinstance(x, Tensor):      # a subclass (Parameter): the general path
                     return apply_packed(prim, (x, y), params)
                 else:
+                    if type(x) is not float and type(x) is not int and _odd(x):
+                        return apply_packed(prim, (x, y), params)   # it checks the dtype
                     xd = x
                     rx = False
                 if ty:
@@ -96,6 +109,8 @@ def binary_fast(prim):
                 elif isinstance(y, Tensor):
                     return apply_packed(prim, (x, y), params)
                 else:
+                    if type(y) is not float and type(y) is not int and _odd(y):
+                        return apply_packed(prim, (x, y), params)   # it checks the dtype
                     yd = y
                     ry = False
                 try:

@@ -17,11 +17,11 @@ import warnings
 
 import numpy as np
 
-from ..dtypes import get_default_dtype
+from ..dtypes import get_default_dtype, ragged_where
 from .modes import STATE
 
-__all__ = ["ensure_quiet", "weak_float", "weak_result", "quietly", "describe", "operand_error", "normalize_axes",
-           "axis_error", "AxisError"]
+__all__ = ["ensure_quiet", "weak_float", "weak_result", "quietly", "describe", "operand_error",
+           "foreign_error", "normalize_axes", "axis_error", "AxisError"]
 
 F64 = np.dtype(np.float64)
 
@@ -92,6 +92,11 @@ def operand_error(name, operands, error):
         return TypeError(f"{name}: unsupported operand type(s): {parts} (expected Tensors, "
                          f"ndarrays or Python numbers of numeric dtype)")
     if isinstance(error, ValueError):
+        for i, x in enumerate(operands):
+            ragged = ragged_where(x)
+            if ragged:
+                return ValueError(f"{name}: argument {i + 1} is a ragged nested sequence: "
+                                  f"{ragged} (every list at one depth needs the same length)")
         shapes = [np.shape(x) for x in operands if x is not None]
         try:
             np.broadcast_shapes(*shapes)
@@ -101,6 +106,18 @@ def operand_error(name, operands, error):
             return ValueError(f"{name}: operands could not be broadcast together: shapes {shown}")
         return ValueError(f"{name}: {error}")
     return error
+
+
+def foreign_error(name, operands, params, error):
+    """The error for an AttributeError or OverflowError out of NumPy, naming the op: an
+    object operand NumPy tried to call a method on (``np.arctan2(None, None)`` looks up
+    ``None.arctan2``), or an integer argument too large for a C long (``axis=10**30``)."""
+    if isinstance(error, AttributeError):
+        return operand_error(name, operands, TypeError(str(error)))
+    shown = ", ".join(f"{k}={v!r}" for k, v in params.items()
+                      if isinstance(v, (int, np.integer, tuple, list)) and not isinstance(v, bool))
+    return ValueError(f"{name}: an integer argument is too large ({shown or 'an operand'}); "
+                      f"expected values that fit in 64 bits")
 
 
 AxisError = np.exceptions.AxisError  # a ValueError and an IndexError, as NumPy raises

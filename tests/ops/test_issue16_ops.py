@@ -98,3 +98,130 @@ def test_f16_3_normalize_matches_torch_huge():
     # where PyTorch's own sum of squares overflows too, the scaled norm is still right
     ours = F.normalize(cr.tensor(np.array([[1e300, -2e300]])), dim=1).data
     np.testing.assert_allclose(ours, [[1 / np.sqrt(5), -2 / np.sqrt(5)]])
+
+
+# --------------------------------------------------------------------------- 13
+def test_f16_13_diff_huge_order_returns_empty_at_once():
+    x = cr.tensor([1.0, 2.0, 4.0], requires_grad=True)
+    out = cr.diff(x, 10**6)                       # looped 10**6 times before
+    assert out.shape == np.diff(x.data, 10**6).shape == (0,)
+    assert out.dtype == np.float32
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0, 0.0])
+    m = cr.ones((2, 3))
+    assert cr.diff(m, 10**9, axis=1).shape == (2, 0)
+    assert cr.diff(m, 10**30, axis=0).shape == (0, 3)
+    np.testing.assert_array_equal(cr.diff(x, 2).data, [1.0])
+
+
+def test_f16_13_diff_order_must_be_an_integer():
+    x = cr.tensor([1.0, 2.0, 4.0])
+    for n in (2.0, None, "a", float("inf")):
+        with pytest.raises(TypeError, match="diff: order n must be a non-negative integer"):
+            cr.diff(x, n)
+    with pytest.raises(ValueError, match="diff: order must be a non-negative integer"):
+        cr.diff(x, -1)
+
+
+# --------------------------------------------------------------------------- 14
+def test_f16_14_arctan2_none_raises_type_error_naming_op():
+    with pytest.raises(TypeError, match=r"arctan2: unsupported operand.*NoneType"):
+        cr.arctan2(None, None)
+    with pytest.raises(TypeError, match=r"arctan2: unsupported operand"):
+        cr.arctan2(cr.ones(2), None)
+
+
+@pytest.mark.parametrize("layer", [cr.nn.Dropout(), cr.nn.Dropout2d()])
+@pytest.mark.parametrize("bad", [None, "abc", np.array(["x"])])
+def test_f16_14_dropout_bad_input_raises_type_error(layer, bad):
+    name = "dropout2d" if isinstance(layer, cr.nn.Dropout2d) else "dropout"
+    with pytest.raises(TypeError, match=rf"{name}: expected a Tensor"):
+        layer(bad)
+    layer.eval()
+    with pytest.raises(TypeError, match=rf"{name}: expected a Tensor"):
+        layer(bad)
+
+
+# --------------------------------------------------------------------------- 15
+_T = cr.tensor([1.0, 2.0])
+_NON_NUMERIC = {
+    "where": lambda: cr.where(np.array([True, False]), np.array(["a", "b"], object), _T),
+    "tile": lambda: cr.tile(np.array(["a"], object), 2),
+    "take": lambda: cr.take(np.array(["a", "b"]), [0]),
+    "concatenate": lambda: cr.concatenate([_T, np.array([1j])]),
+    "clip": lambda: cr.clip(np.array([1j, 2]), 0, 1),
+    "multiply": lambda: cr.multiply(_T, np.array([1, 2], object)),
+    "multiply-complex-scalar": lambda: _T * 1j,
+    "multiply-complex-numpy": lambda: np.complex64(1j) * _T,
+    "add-datetime": lambda: cr.add(np.array(["2020-01-01"], "datetime64[D]"),
+                                   np.array([1], "timedelta64[D]")),
+    "astype": lambda: cr.astype(_T, object),
+    "Tensor.astype": lambda: _T.astype(np.complex64),
+    "zeros": lambda: cr.zeros(2, dtype=object),
+    "zeros_like": lambda: cr.zeros_like(_T, dtype="U3"),
+    "from_numpy": lambda: cr.from_numpy(np.array(["a"])),
+    "as_tensor": lambda: cr.as_tensor(np.array(["a"])),
+    "sin": lambda: cr.sin(np.array([1j])),
+    "sum": lambda: cr.sum(np.array([1j])),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_NON_NUMERIC))
+def test_f16_15_non_numeric_results_raise_type_error(case):
+    with pytest.raises(TypeError, match=r"the result would have dtype|expected a Tensor") as info:
+        _NON_NUMERIC[case]()
+    assert "dtype" in str(info.value) or "expected" in str(info.value)
+
+
+def test_f16_15_numeric_mixed_operands_still_fast_and_typed():
+    t = cr.tensor([1.0, 2.0], requires_grad=True)
+    for other in (2.0, 3, True, np.ones(2, np.float32), [1.0, 2.0], np.float32(2)):
+        out = t * other
+        assert out.dtype == np.float32 and out.requires_grad
+
+
+# --------------------------------------------------------------------------- 16
+def test_f16_16_tril_triu_messages_name_the_op():
+    m = cr.ones((3, 3))
+    for op in ("tril", "triu"):
+        fn = getattr(cr, op)
+        with pytest.raises(ValueError, match=rf"{op}: expected an input of at least 1 dim"):
+            fn(cr.tensor(1.0))
+        with pytest.raises(TypeError, match=rf"{op}: the diagonal offset k must be an integer"):
+            fn(m, k="a")
+        with pytest.raises(TypeError, match=rf"{op}: the diagonal offset k must be an integer"):
+            fn(m, k=1.5)
+        with pytest.raises(TypeError, match=rf"{op}: expected a Tensor"):
+            fn(None)
+    # a huge k is all or nothing, as NumPy's rule gives
+    np.testing.assert_array_equal(cr.tril(m, k=10**30).data, np.ones((3, 3)))
+    np.testing.assert_array_equal(cr.tril(m, k=-10**30).data, np.zeros((3, 3)))
+    np.testing.assert_array_equal(cr.triu(m, k=-10**30).data, np.ones((3, 3)))
+    np.testing.assert_array_equal(cr.triu(m, k=2).data, np.triu(np.ones((3, 3)), 2))
+
+
+def test_f16_16_clip_outer_kron_messages_name_the_op():
+    t = cr.ones(3)
+    with pytest.raises(TypeError, match=r"clip: expected a Tensor.*a_max, got str"):
+        cr.clip(t, cr.tensor(0.0), "a")
+    for op in ("outer", "kron"):
+        with pytest.raises(TypeError, match=rf"{op}: expected a Tensor.*argument 2, got str"):
+            getattr(cr, op)(t, "a")
+        with pytest.raises(TypeError, match=rf"{op}: expected a Tensor.*argument 1"):
+            getattr(cr, op)(None, t)
+
+
+def test_f16_16_ragged_lists_say_what_is_ragged():
+    with pytest.raises(ValueError, match=r"tensor: .*ragged.*\[1\] has 1 element\(s\) where "
+                                         r"\[0\] has 2"):
+        cr.tensor([[1, 2], [3]])
+    with pytest.raises(ValueError, match=r"add: argument 2 is a ragged nested sequence"):
+        cr.add(cr.ones((2, 2)), [[1, 2], [3]])
+    with pytest.raises(ValueError, match=r"kron: argument 1 is a ragged"):
+        cr.kron([[1, 2], [3]], cr.ones(2))
+
+
+def test_f16_16_huge_axis_names_the_op():
+    m = cr.ones((3, 3))
+    with pytest.raises(ValueError, match=r"sum: an integer argument is too large"):
+        cr.sum(m, axis=10**30)
