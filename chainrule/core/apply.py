@@ -35,8 +35,11 @@ def apply_packed(prim, args, params):
     arrays, wants_grad = unwrap(args)
     try:
         out = wrap(prim.forward(*arrays, **params))
-    except (AttributeError, OverflowError) as error:   # NumPy's object loops, C-long params
-        raise foreign_error(prim.name, arrays, params, error) from error
+    except (AttributeError, OverflowError, TypeError, ValueError, IndexError) as error:
+        named = foreign_error(prim.name, arrays, params, error)   # one that names the op
+        if named is error:
+            raise
+        raise named from error
     if out.data.dtype.kind not in NUMERIC_KINDS:   # object, str, complex: not a Tensor's
         raise non_numeric_error(prim.name, out.data.dtype)
     if wants_grad and STATE.grad_enabled and prim.differentiable:

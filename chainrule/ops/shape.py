@@ -148,12 +148,19 @@ def ravel(x):
     return reshape(x, (-1,))
 
 
+def _tensors(xs, op):
+    """Checked inputs as Tensors (an ndarray or number in gives a Tensor out, as every op)."""
+    return [as_tensor_like(numeric_input(x, op)) for x in xs]
+
+
 def atleast_1d(*xs):
+    xs = _tensors(xs, "atleast_1d")
     out = [x if len(shape_of(x)) >= 1 else reshape(x, (1,)) for x in xs]
     return out[0] if len(out) == 1 else out
 
 
 def atleast_2d(*xs):
+    xs = _tensors(xs, "atleast_2d")
     out = []
     for x in xs:
         nd = len(shape_of(x))
@@ -162,6 +169,7 @@ def atleast_2d(*xs):
 
 
 def atleast_3d(*xs):
+    xs = _tensors(xs, "atleast_3d")
     out = []
     for x in xs:
         shape = shape_of(x)
@@ -498,6 +506,11 @@ def flipud(x):
 
 def rot90(x, k=1, axes=(0, 1)):
     """Rotate by 90 degrees k times in the plane of ``axes`` (np.rot90)."""
+    (x,) = _tensors((x,), "rot90")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"rot90: k must be an integer, got {type(k).__name__} {k!r}")
+    if not isinstance(axes, (tuple, list)) or len(axes) != 2:
+        raise ValueError(f"rot90: axes must be a pair of axes, got {axes!r}")
     k %= 4
     a, b = axes
     if k == 0:
