@@ -35,7 +35,8 @@ def apply_packed(prim, args, params):
     arrays, wants_grad = unwrap(args)
     try:
         out = wrap(prim.forward(*arrays, **params))
-    except (AttributeError, OverflowError, TypeError, ValueError, IndexError) as error:
+    except (AttributeError, OverflowError, ZeroDivisionError, TypeError, ValueError,
+            IndexError) as error:
         named = foreign_error(prim.name, arrays, params, error)   # one that names the op
         if named is error:
             raise

@@ -123,7 +123,7 @@ def foreign_error(name, operands, params, error):
         if unexpected and isinstance(error, TypeError):
             return TypeError(f"{name}: unexpected keyword argument {unexpected.group(1)!r}")
         return renamed(error, f"{name}: {error}")
-    if isinstance(error, AttributeError):
+    if isinstance(error, (AttributeError, ZeroDivisionError)):   # only object operands
         return operand_error(name, operands, TypeError(str(error)))
     shown = ", ".join(f"{k}={v!r}" for k, v in params.items()
                       if isinstance(v, (int, np.integer, tuple, list)) and not isinstance(v, bool))

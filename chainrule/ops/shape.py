@@ -524,6 +524,7 @@ def rot90(x, k=1, axes=(0, 1)):
 
 def roll(x, shift, axis=None):
     """Roll elements along ``axis`` (None: the flattened array, as NumPy)."""
+    (x,) = _tensors((x,), "roll")
     if axis is None:
         return reshape(roll(ravel(x), shift, 0), shape_of(x))
     if isinstance(axis, (tuple, list)):
