@@ -19,6 +19,8 @@ def _sigmoid(x):
     # Never exponentiate a large positive number: e = exp(-|x|) <= 1.
     x = np.asarray(x)
     if x.dtype.kind != "f":
+        if x.dtype.kind not in "biu":     # never drop an imaginary part silently
+            raise TypeError(f"expected real input, got dtype {x.dtype}")
         x = x.astype(get_default_dtype())
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
@@ -98,6 +100,8 @@ _SQRPI = 5.6418958354775628695e-1  # 1 / sqrt(pi)
 
 def _erf(x):
     x = np.asarray(x)
+    if x.dtype.kind not in "biuf":        # never drop an imaginary part silently
+        raise TypeError(f"expected real input, got dtype {x.dtype}")
     dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
     xd = x.astype(np.float64)
     y = np.abs(xd)

@@ -225,3 +225,11 @@ def test_f16_16_huge_axis_names_the_op():
     m = cr.ones((3, 3))
     with pytest.raises(ValueError, match=r"sum: an integer argument is too large"):
         cr.sum(m, axis=10**30)
+
+
+@pytest.mark.parametrize("op", ["sigmoid", "erf", "softplus"])
+def test_f16_15_complex_input_not_silently_made_real(op):
+    # sigmoid and erf cast their input to float: a complex one lost its imaginary part
+    for value in (1j, np.array([1 + 2j])):
+        with pytest.raises(TypeError, match=rf"{op}: unsupported operand.*complex"):
+            getattr(cr, op)(value)
