@@ -10,7 +10,7 @@ import sys
 
 import numpy as np
 
-from ..dtypes import NUMERIC_KINDS, non_numeric_error
+from ..dtypes import NUMERIC_DTYPES, non_numeric_error
 from .installed import OPS
 from .modes import RAW, SLOW, STATE
 from .node import Node
@@ -41,7 +41,7 @@ def apply_packed(prim, args, params):
         if named is error:
             raise
         raise named from error
-    if out.data.dtype.kind not in NUMERIC_KINDS:   # object, str, complex: not a Tensor's
+    if type(out.data.dtype) not in NUMERIC_DTYPES:   # object, str, complex: not a Tensor's
         raise non_numeric_error(prim.name, out.data.dtype)
     if wants_grad and STATE.grad_enabled and prim.differentiable:
         record(prim, args, params, out, arrays)

@@ -10,7 +10,7 @@ unusual -- params, Tensor subclasses, tangents, anomaly checks, observers -- goe
 """
 import numpy as np
 
-from ..dtypes import NUMERIC_KINDS
+from ..dtypes import NUMERIC_DTYPES, NUMERIC_KINDS
 from .apply import apply_packed, reads
 from .modes import PLAIN, RAW, RECORD, STATE
 from .node import Node
@@ -19,9 +19,6 @@ from .numeric import F64, weak_float
 Tensor = None  # the Tensor class, handed in by chainrule.core.install
 ndarray = np.ndarray
 _ONE_NEEDS = (True,)
-# the classes of the dtypes a Tensor holds (NumPy 2: one class per dtype; a set lookup is
-# the cheapest test of an ndarray operand, ~20 ns)
-_NUMERIC_DTYPES = frozenset(type(np.dtype(c)) for c in "?bhilqBHILQefdg")
 
 
 def _odd(v):
@@ -103,7 +100,7 @@ def binary_fast(prim):
                     return apply_packed(prim, (x, y), params)
                 else:
                     if type(x) is ndarray:
-                        if type(x.dtype) not in _NUMERIC_DTYPES:  # the general path: it
+                        if type(x.dtype) not in NUMERIC_DTYPES:  # the general path: it
                             return apply_packed(prim, (x, y), params)   # rejects the dtype
                     elif type(x) is not float and type(x) is not int and _odd(x):
                         return apply_packed(prim, (x, y), params)
@@ -116,7 +113,7 @@ def binary_fast(prim):
                     return apply_packed(prim, (x, y), params)
                 else:
                     if type(y) is ndarray:
-                        if type(y.dtype) not in _NUMERIC_DTYPES:  # the general path: it
+                        if type(y.dtype) not in NUMERIC_DTYPES:  # the general path: it
                             return apply_packed(prim, (x, y), params)   # rejects the dtype
                     elif type(y) is not float and type(y) is not int and _odd(y):
                         return apply_packed(prim, (x, y), params)
