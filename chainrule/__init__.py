@@ -13,8 +13,8 @@ from .core import install as _install  # noqa: E402
 
 # The one place the layers are wired: the core gets the Tensor class and the differentiable
 # helpers its chores use (it never imports them; see chainrule/core/__init__.py).
-_install(Tensor, sum_to=ops.sum_to, broadcast_to=ops.broadcast_to, astype=ops.astype,
-         add=ops.add, where=ops.where)
+_install(Tensor, sum_to=ops.plain.sum_to, broadcast_to=ops.plain.broadcast_to,
+         astype=ops.plain.astype, add=ops.plain.add, where=ops.plain.where)
 
 from . import autograd  # noqa: E402
 from .autograd.function import Function, FunctionCtx

@@ -27,7 +27,7 @@ def as_tensor(data, dtype=None):
     if isinstance(data, Tensor):
         return data if dtype is None or data.dtype == np.dtype(dtype) else data.astype(dtype)
     if type(data) is np.ndarray and (dtype is None or data.dtype == np.dtype(dtype)):
-        return Tensor._wrap(data)
+        return Tensor._wrap(dtypes.checked(data, "as_tensor"))
     return Tensor(data, dtype=dtype)
 
 
@@ -35,7 +35,7 @@ def from_numpy(array):
     """A Tensor sharing memory with ``array`` (np.matrix and masked arrays are refused)."""
     if isinstance(array, np.ndarray) and type(array) is not np.ndarray:
         dtypes.refuse_array_subclass(array)
-    return Tensor._wrap(np.asarray(array))
+    return Tensor._wrap(dtypes.checked(np.asarray(array), "from_numpy"))
 
 
 def _shape(shape):
@@ -48,8 +48,8 @@ def _float(dtype):
     return dtypes.get_default_dtype() if dtype is None else np.dtype(dtype)
 
 
-def _make(array, requires_grad):
-    t = Tensor._wrap(array)
+def _make(array, requires_grad, op):
+    t = Tensor._wrap(dtypes.checked(array, op))
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -57,15 +57,15 @@ def _make(array, requires_grad):
 
 def zeros(*shape, dtype=None, requires_grad=False):
     """A tensor of zeros, ``zeros(2, 3)`` or ``zeros((2, 3))`` (default float dtype)."""
-    return _make(np.zeros(_shape(shape), dtype=_float(dtype)), requires_grad)
+    return _make(np.zeros(_shape(shape), dtype=_float(dtype)), requires_grad, "zeros")
 
 
 def ones(*shape, dtype=None, requires_grad=False):
-    return _make(np.ones(_shape(shape), dtype=_float(dtype)), requires_grad)
+    return _make(np.ones(_shape(shape), dtype=_float(dtype)), requires_grad, "ones")
 
 
 def empty(*shape, dtype=None, requires_grad=False):
-    return _make(np.empty(_shape(shape), dtype=_float(dtype)), requires_grad)
+    return _make(np.empty(_shape(shape), dtype=_float(dtype)), requires_grad, "empty")
 
 
 def full(shape, fill_value, dtype=None, requires_grad=False):
@@ -78,7 +78,7 @@ def full(shape, fill_value, dtype=None, requires_grad=False):
             dtype = np.int64
         else:
             dtype = dtypes.get_default_dtype()
-    return _make(np.full(shape, fill_value, dtype=dtype), requires_grad)
+    return _make(np.full(shape, fill_value, dtype=dtype), requires_grad, "full")
 
 
 def _like(x, dtype):
@@ -88,22 +88,22 @@ def _like(x, dtype):
 
 def zeros_like(x, dtype=None, requires_grad=False):
     shape, dt = _like(x, dtype)
-    return _make(np.zeros(shape, dtype=dt), requires_grad)
+    return _make(np.zeros(shape, dtype=dt), requires_grad, "zeros_like")
 
 
 def ones_like(x, dtype=None, requires_grad=False):
     shape, dt = _like(x, dtype)
-    return _make(np.ones(shape, dtype=dt), requires_grad)
+    return _make(np.ones(shape, dtype=dt), requires_grad, "ones_like")
 
 
 def empty_like(x, dtype=None, requires_grad=False):
     shape, dt = _like(x, dtype)
-    return _make(np.empty(shape, dtype=dt), requires_grad)
+    return _make(np.empty(shape, dtype=dt), requires_grad, "empty_like")
 
 
 def full_like(x, fill_value, dtype=None, requires_grad=False):
     shape, dt = _like(x, dtype)
-    return _make(np.full(shape, fill_value, dtype=dt), requires_grad)
+    return _make(np.full(shape, fill_value, dtype=dt), requires_grad, "full_like")
 
 
 def arange(start, stop=None, step=1, dtype=None, requires_grad=False):
@@ -113,7 +113,7 @@ def arange(start, stop=None, step=1, dtype=None, requires_grad=False):
     if dtype is None:
         is_int = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
         dtype = np.int64 if is_int else dtypes.get_default_dtype()
-    return _make(np.arange(start, stop, step, dtype=dtype), requires_grad)
+    return _make(np.arange(start, stop, step, dtype=dtype), requires_grad, "arange")
 
 
 def linspace(start, stop, num=50, endpoint=True, dtype=None, requires_grad=False):
@@ -124,7 +124,7 @@ def linspace(start, stop, num=50, endpoint=True, dtype=None, requires_grad=False
     """
     if not (isinstance(start, Tensor) or isinstance(stop, Tensor)):
         return _make(np.linspace(start, stop, num, endpoint=endpoint, dtype=_float(dtype)),
-                     requires_grad)
+                     requires_grad, "linspace")
     if num < 0:
         raise ValueError(f"linspace: num must be non-negative, got {num}")
     typed = [e.dtype for e in (start, stop) if isinstance(e, (Tensor, np.ndarray))]
@@ -149,7 +149,7 @@ def linspace(start, stop, num=50, endpoint=True, dtype=None, requires_grad=False
 
 
 def eye(n, m=None, k=0, dtype=None, requires_grad=False):
-    return _make(np.eye(n, m, k, dtype=_float(dtype)), requires_grad)
+    return _make(np.eye(n, m, k, dtype=_float(dtype)), requires_grad, "eye")
 
 
 identity_matrix = eye
@@ -157,12 +157,13 @@ identity_matrix = eye
 
 def rand(*shape, dtype=None, requires_grad=False):
     """Uniform [0, 1) samples from the seeded generator (``cr.manual_seed``)."""
-    return _make(generator().random(_shape(shape)).astype(_float(dtype)), requires_grad)
+    return _make(generator().random(_shape(shape)).astype(_float(dtype)), requires_grad, "rand")
 
 
 def randn(*shape, dtype=None, requires_grad=False):
     """Standard normal samples from the seeded generator."""
-    return _make(generator().standard_normal(_shape(shape)).astype(_float(dtype)), requires_grad)
+    return _make(generator().standard_normal(_shape(shape)).astype(_float(dtype)), requires_grad,
+                 "randn")
 
 
 def randint(low, high=None, size=(), dtype=np.int64):

@@ -850,7 +850,7 @@ def _root_gradient(gradient, root, create_graph):
     return Tensor._wrap(gradient) if create_graph else gradient
 
 
-from . import ops as _ops  # noqa: E402  (operators call into ops at call time)
+from .ops import plain as _ops  # noqa: E402  (operators call into ops at call time)
 
 # The hottest operators are the op functions themselves (one Python frame less per call).
 Tensor.__add__ = _ops.add

@@ -10,9 +10,11 @@ import sys
 
 import numpy as np
 
+from ..dtypes import NUMERIC_DTYPES, non_numeric_error
 from .installed import OPS
 from .modes import RAW, SLOW, STATE
 from .node import Node
+from .numeric import foreign_error
 
 Tensor = None  # the Tensor class, handed in by chainrule.core.install
 
@@ -31,7 +33,16 @@ def apply_packed(prim, args, params):
     if mode == SLOW and STATE.levels and has_tangents(args):
         return apply_with_tangents(prim, args, params)
     arrays, wants_grad = unwrap(args)
-    out = wrap(prim.forward(*arrays, **params))
+    try:
+        out = wrap(prim.forward(*arrays, **params))
+    except (AttributeError, OverflowError, ZeroDivisionError, TypeError, ValueError,
+            IndexError) as error:
+        named = foreign_error(prim.name, arrays, params, error)   # one that names the op
+        if named is error:
+            raise
+        raise named from error
+    if type(out.data.dtype) not in NUMERIC_DTYPES:   # object, str, complex: not a Tensor's
+        raise non_numeric_error(prim.name, out.data.dtype)
     if wants_grad and STATE.grad_enabled and prim.differentiable:
         record(prim, args, params, out, arrays)
     if mode == SLOW and STATE.watch:   # detect_anomaly or observers (explain, viz)

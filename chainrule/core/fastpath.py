@@ -4,12 +4,13 @@ That call (``cr.sin(x)``, ``x * y``) is the overwhelmingly common one, and per-o
 is a feature we measure (``benchmarks/overhead.py``). A primitive that declares ``arity``
 1 or 2 gets one of these as its public function; ``direct`` (a NumPy function equal to
 ``forward`` up to weak typing) is called without the Python-level ``forward``; when it
-raises, ``forward`` runs and raises the error that names the op. Anything
+raises, the general path runs ``forward``, which raises the error that names the op. Anything
 unusual -- params, Tensor subclasses, tangents, anomaly checks, observers -- goes to
 ``apply_packed``. ``tests/core/test_fastpath.py`` checks both paths agree over the op table.
 """
 import numpy as np
 
+from ..dtypes import NUMERIC_DTYPES, NUMERIC_KINDS
 from .apply import apply_packed, reads
 from .modes import PLAIN, RAW, RECORD, STATE
 from .node import Node
@@ -18,6 +19,16 @@ from .numeric import F64, weak_float
 Tensor = None  # the Tensor class, handed in by chainrule.core.install
 ndarray = np.ndarray
 _ONE_NEEDS = (True,)
+
+
+def _odd(v):
+    """Whether a non-Tensor operand is anything but a number or a numeric ndarray (complex,
+    object, str, a list...): the general path takes it, which rejects a result of a dtype no
+    Tensor holds. Tensors hold only numeric data, so Tensor operands never need this."""
+    if type(v) is bool:
+        return False
+    dtype = getattr(v, "dtype", None)       # an ndarray or a NumPy scalar
+    return not isinstance(dtype, np.dtype) or dtype.kind not in NUMERIC_KINDS
 
 
 def general_op(prim):
@@ -41,8 +52,8 @@ def unary_fast(prim):
                     xd = x.data
                     try:
                         data = direct(xd)
-                    except Exception:
-                        data = forward(xd)   # raises the error that names the op
+                    except Exception:        # forward raises the error that names the op
+                        return apply_packed(prim, (x,), params)
                     if type(data) is not ndarray:
                         data = np.asarray(data)
                     if data.dtype is not xd.dtype:
@@ -88,6 +99,11 @@ def binary_fast(prim):
                 elif isinstance(x, Tensor):      # a subclass (Parameter): the general path
                     return apply_packed(prim, (x, y), params)
                 else:
+                    if type(x) is ndarray:
+                        if type(x.dtype) not in NUMERIC_DTYPES:  # the general path: it
+                            return apply_packed(prim, (x, y), params)   # rejects the dtype
+                    elif type(x) is not float and type(x) is not int and _odd(x):
+                        return apply_packed(prim, (x, y), params)
                     xd = x
                     rx = False
                 if ty:
@@ -96,12 +112,17 @@ def binary_fast(prim):
                 elif isinstance(y, Tensor):
                     return apply_packed(prim, (x, y), params)
                 else:
+                    if type(y) is ndarray:
+                        if type(y.dtype) not in NUMERIC_DTYPES:  # the general path: it
+                            return apply_packed(prim, (x, y), params)   # rejects the dtype
+                    elif type(y) is not float and type(y) is not int and _odd(y):
+                        return apply_packed(prim, (x, y), params)
                     yd = y
                     ry = False
                 try:
                     data = direct(xd, yd)
-                except Exception:
-                    data = forward(xd, yd)   # raises the error that names the op
+                except Exception:            # forward raises the error that names the op
+                    return apply_packed(prim, (x, y), params)
                 if type(data) is not ndarray:
                     data = np.asarray(data)
                 if data.dtype is F64:

@@ -13,15 +13,16 @@
 - Named errors: NumPy's "operands could not be broadcast together with shapes (2,3) (4,)"
   does not say which op failed; ``operand_error`` rewrites it with the op's name.
 """
+import re
 import warnings
 
 import numpy as np
 
-from ..dtypes import get_default_dtype
+from ..dtypes import get_default_dtype, ragged_where
 from .modes import STATE
 
-__all__ = ["ensure_quiet", "weak_float", "weak_result", "quietly", "describe", "operand_error", "normalize_axes",
-           "axis_error", "AxisError"]
+__all__ = ["ensure_quiet", "weak_float", "weak_result", "quietly", "describe", "operand_error",
+           "foreign_error", "renamed", "normalize_axes", "axis_error", "AxisError"]
 
 F64 = np.dtype(np.float64)
 
@@ -91,7 +92,14 @@ def operand_error(name, operands, error):
         parts = ", ".join(f"argument {i + 1} is {describe(x)}" for i, x in enumerate(operands))
         return TypeError(f"{name}: unsupported operand type(s): {parts} (expected Tensors, "
                          f"ndarrays or Python numbers of numeric dtype)")
+    if isinstance(error, OverflowError):
+        return ValueError(f"{name}: an integer operand is too large for its dtype ({error})")
     if isinstance(error, ValueError):
+        for i, x in enumerate(operands):
+            ragged = ragged_where(x)
+            if ragged:
+                return ValueError(f"{name}: argument {i + 1} is a ragged nested sequence: "
+                                  f"{ragged} (every list at one depth needs the same length)")
         shapes = [np.shape(x) for x in operands if x is not None]
         try:
             np.broadcast_shapes(*shapes)
@@ -100,6 +108,46 @@ def operand_error(name, operands, error):
                 ", ".join(str(tuple(s)) for s in shapes)
             return ValueError(f"{name}: operands could not be broadcast together: shapes {shown}")
         return ValueError(f"{name}: {error}")
+    return error
+
+
+def foreign_error(name, operands, params, error):
+    """The error for a TypeError, AttributeError or OverflowError out of a forward, naming the
+    op (unchanged where it does already): an unexpected keyword argument, an
+    object operand NumPy tried to call a method on (``np.arctan2(None, None)`` looks up
+    ``None.arctan2``), or an integer argument too large for a C long (``axis=10**30``)."""
+    if isinstance(error, (TypeError, ValueError, IndexError)):   # named already, or not
+        if re.search(rf"(?<![\w.]){re.escape(name)}\b", str(error)):
+            return error
+        unexpected = re.search(r"unexpected keyword argument '(\w+)'", str(error))
+        if unexpected and isinstance(error, TypeError):
+            return TypeError(f"{name}: unexpected keyword argument {unexpected.group(1)!r}")
+        return renamed(error, f"{name}: {error}")
+    if isinstance(error, (AttributeError, ZeroDivisionError)):   # only object operands
+        return operand_error(name, operands, TypeError(str(error)))
+    shown = ", ".join(f"{k}={v!r}" for k, v in params.items()
+                      if isinstance(v, (int, np.integer, tuple, list)) and not isinstance(v, bool))
+    return ValueError(f"{name}: an integer argument is too large ({shown or 'an operand'}); "
+                      f"expected values that fit in 64 bits")
+
+
+_KEPT = (TypeError, ValueError, IndexError)
+
+
+def renamed(error, message):
+    """An exception of ``error``'s type (or the built-in one it is) with ``message``."""
+    kind = type(error)
+    if kind is np.exceptions.AxisError:
+        return np.exceptions.AxisError(message)
+    try:
+        new = kind(message)
+        if str(new) == message:
+            return new
+    except Exception:         # e.g. NumPy's UFuncTypeError needs its ufunc and dtypes
+        pass
+    for base in _KEPT:
+        if isinstance(error, base):
+            return base(message)
     return error
 
 

@@ -164,7 +164,7 @@ class _Unary(Primitive):
     def forward(self, x, **params):
         try:
             out = quietly(self.fn, x, **params) if self.singular else self.fn(x, **params)
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, OverflowError) as error:
             raise operand_error(self.name, (x,), error) from None
         if not isinstance(x, np.ndarray) or out.dtype is not x.dtype:
             out = weak_float(np.asarray(out), (x,))
@@ -253,7 +253,7 @@ class _Binary(Primitive):
         try:
             out = quietly(self.fn, x, y, **params) if self.singular is not False \
                 else self.fn(x, y, **params)
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, OverflowError) as error:
             raise operand_error(self.name, (x, y), error) from None
         if out.dtype is F64:
             out = weak_result(out, (x, y))

@@ -18,7 +18,7 @@ from ..core.numeric import operand_error, weak_result
 from ..core.primitive import Primitive, binary, linear, make_op, nondifferentiable, unary
 from ..dtypes import get_default_dtype
 from ..tensor import Tensor
-from ._util import data_of, is_tensor, shape_of
+from ._util import data_of, is_tensor, numeric_input, shape_of
 from .nondifferentiable import nonzero
 
 _LN2 = math.log(2.0)
@@ -332,7 +332,11 @@ def clip(x, a_min=None, a_max=None, *, min=None, max=None):
     a_min = a_min if a_min is not None else min
     a_max = a_max if a_max is not None else max
     if is_tensor(a_min) or is_tensor(a_max):
-        out = x
+        if a_min is not None:
+            numeric_input(a_min, "clip", "a_min")
+        if a_max is not None:
+            numeric_input(a_max, "clip", "a_max")
+        out = numeric_input(x, "clip")
         if a_min is not None:
             out = maximum(out, a_min)
         if a_max is not None:

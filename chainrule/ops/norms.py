@@ -27,9 +27,26 @@ class _L2Norm(Primitive):
         if type(x) is not np.ndarray:
             x = weak_result(x, (x,))
         try:
-            return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
+            with np.errstate(over="ignore"):     # an overflow is recomputed scaled (below)
+                out = np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
         except (ValueError, TypeError) as error:
             raise axis_error("norm", axis, x.ndim, error) from None
+        if out.dtype.kind == "f" and out.size and not np.isfinite(_vdot(out, out)):
+            out = self._scaled(x, out, axis, keepdims)
+        return out
+
+    @staticmethod
+    def _scaled(x, out, axis, keepdims):
+        """Where squaring overflowed (||[1e300]|| is not inf): max|x| * ||x / max|x|||."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            m = np.max(np.abs(x), axis=axis, keepdims=True)
+            m = np.where(np.isfinite(m) & (m > 0), m, 1).astype(m.dtype, copy=False)
+            scaled = x / m
+            again = np.sqrt(np.sum(scaled * scaled, axis=axis, keepdims=keepdims))
+            if not keepdims:
+                m = np.squeeze(m, axis=axis) if axis is not None else m.reshape(())
+            again = (again * m).astype(out.dtype, copy=False)
+        return np.where(np.isinf(out), again, out).astype(out.dtype, copy=False)
 
     def _direction(self, x, out, axis, keepdims):
         norm_b = _restore(out, shape_of(x), axis, keepdims)
@@ -127,6 +144,7 @@ class _SingularValueNorm(Primitive):
 
 
 _SV_NORM = _SingularValueNorm()
+_vdot = np.vdot
 
 
 def norm(x, ord=None, axis=None, keepdims=False):

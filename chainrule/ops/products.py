@@ -6,7 +6,7 @@ import numpy as np
 
 from ..core.apply import apply
 from ..core.primitive import Primitive, make_op
-from ._util import data_of, normalize_axes, shape_of
+from ._util import data_of, normalize_axes, numeric_input, shape_of
 from .elementwise import multiply
 from .indexing import getitem
 from .reductions import sum as sum_
@@ -309,11 +309,13 @@ def vdot(a, b):
 
 def outer(a, b):
     """Outer product of the flattened inputs: shape (a.size, b.size)."""
+    a, b = numeric_input(a, "outer", "argument 1"), numeric_input(b, "outer", "argument 2")
     return multiply(reshape(a, (-1, 1)), reshape(b, (1, -1)))
 
 
 def kron(a, b):
     """Kronecker product (np.kron)."""
+    a, b = numeric_input(a, "kron", "argument 1"), numeric_input(b, "kron", "argument 2")
     sa, sb = shape_of(a), shape_of(b)
     nd = max(len(sa), len(sb))
     sa = (1,) * (nd - len(sa)) + tuple(sa)

@@ -10,7 +10,8 @@ from ..core.apply import apply
 from ..core.backward import sum_to_shape
 from ..core.primitive import Primitive, linear, nondifferentiable
 from ..tensor import Tensor
-from ._util import as_tensor_like, axis_error, data_of, dtype_of, normalize_axes, shape_of
+from ._util import (as_tensor_like, axis_error, data_of, dtype_of, normalize_axes, numeric_input,
+                    shape_of)
 from .indexing import getitem
 
 
@@ -147,12 +148,19 @@ def ravel(x):
     return reshape(x, (-1,))
 
 
+def _tensors(xs, op):
+    """Checked inputs as Tensors (an ndarray or number in gives a Tensor out, as every op)."""
+    return [as_tensor_like(numeric_input(x, op)) for x in xs]
+
+
 def atleast_1d(*xs):
+    xs = _tensors(xs, "atleast_1d")
     out = [x if len(shape_of(x)) >= 1 else reshape(x, (1,)) for x in xs]
     return out[0] if len(out) == 1 else out
 
 
 def atleast_2d(*xs):
+    xs = _tensors(xs, "atleast_2d")
     out = []
     for x in xs:
         nd = len(shape_of(x))
@@ -161,6 +169,7 @@ def atleast_2d(*xs):
 
 
 def atleast_3d(*xs):
+    xs = _tensors(xs, "atleast_3d")
     out = []
     for x in xs:
         shape = shape_of(x)
@@ -497,6 +506,11 @@ def flipud(x):
 
 def rot90(x, k=1, axes=(0, 1)):
     """Rotate by 90 degrees k times in the plane of ``axes`` (np.rot90)."""
+    (x,) = _tensors((x,), "rot90")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"rot90: k must be an integer, got {type(k).__name__} {k!r}")
+    if not isinstance(axes, (tuple, list)) or len(axes) != 2:
+        raise ValueError(f"rot90: axes must be a pair of axes, got {axes!r}")
     k %= 4
     a, b = axes
     if k == 0:
@@ -510,6 +524,7 @@ def rot90(x, k=1, axes=(0, 1)):
 
 def roll(x, shift, axis=None):
     """Roll elements along ``axis`` (None: the flattened array, as NumPy)."""
+    (x,) = _tensors((x,), "roll")
     if axis is None:
         return reshape(roll(ravel(x), shift, 0), shape_of(x))
     if isinstance(axis, (tuple, list)):
@@ -648,13 +663,30 @@ _TRIL = linear("tril", lambda x, k=0: np.tril(x, k), transpose=_tri_transpose(la
 _TRIU = linear("triu", lambda x, k=0: np.triu(x, k), transpose=_tri_transpose(lambda g, k: triu(g, k))).primitive
 
 
+def _tri_args(x, k, op):
+    """``k`` checked (an integer; clamped to the matrix so a huge k is all or nothing, as
+    NumPy would give if it could) for a checked input of at least one dimension."""
+    x = numeric_input(x, op)
+    shape = shape_of(x)
+    if len(shape) == 0:
+        raise ValueError(f"{op}: expected an input of at least 1 dimension (the last two are "
+                         f"the matrix; 1-D is taken as a row, as np.{op}), got shape ()")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"{op}: the diagonal offset k must be an integer, got "
+                        f"{type(k).__name__} {k!r}")
+    rows, cols = (shape[0], shape[0]) if len(shape) == 1 else shape[-2:]
+    return x, int(builtins.max(-rows - 1, builtins.min(int(k), cols + 1)))
+
+
 def tril(x, k=0):
     """Lower triangle (elements above the k-th diagonal zeroed)."""
+    x, k = _tri_args(x, k, "tril")
     return apply(_TRIL, x, k=k)
 
 
 def triu(x, k=0):
     """Upper triangle (elements below the k-th diagonal zeroed)."""
+    x, k = _tri_args(x, k, "triu")
     return apply(_TRIU, x, k=k)
 
 
@@ -726,7 +758,10 @@ def diff(x, n=1, axis=-1, prepend=_NOVALUE, append=_NOVALUE):
 
     ``prepend``/``append`` (np.diff's keywords) are joined to x along ``axis`` first; a scalar
     is repeated over the other axes. They may be Tensors (then they get gradients too)."""
-    if int(n) != n or n < 0:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"diff: order n must be a non-negative integer, got "
+                        f"{type(n).__name__} {n!r}")
+    if n < 0:
         raise ValueError(f"diff: order must be a non-negative integer, got n={n!r}")
     n = int(n)
     nd = len(shape_of(x))
@@ -746,7 +781,8 @@ def diff(x, n=1, axis=-1, prepend=_NOVALUE, append=_NOVALUE):
         parts.append(value)
     if len(parts) > 1:
         x = concatenate(parts, axis=axis)
-    for _ in range(n):
+    # n >= the length gives the empty result (as NumPy): no more than `length` steps
+    for _ in range(builtins.min(n, shape_of(x)[axis])):
         head = (slice(None),) * axis
         x = getitem(x, head + (slice(1, None),)) - getitem(x, head + (slice(None, -1),))
     return x

@@ -10,7 +10,7 @@ from ..tensor import Tensor
 from ._util import data_of, normalize_axes
 from .reductions import sum as sum_
 from .shape import astype
-from .elementwise import exp, negative
+from .elementwise import exp, negative, where
 
 _LN2 = math.log(2.0)
 
@@ -19,6 +19,8 @@ def _sigmoid(x):
     # Never exponentiate a large positive number: e = exp(-|x|) <= 1.
     x = np.asarray(x)
     if x.dtype.kind != "f":
+        if x.dtype.kind not in "biu":     # never drop an imaginary part silently
+            raise TypeError(f"expected real input, got dtype {x.dtype}")
         x = x.astype(get_default_dtype())
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
@@ -47,12 +49,32 @@ def _softplus(x):
 softplus = unary("softplus", _softplus, lambda x, out: sigmoid(x), uses=("x",), formula="σ({x})",
                  doc="log(1 + exp(x)), stable for large |x|")
 
+def _share(x, y, scale=None):
+    """exp(x - logaddexp(x, y)) = sigmoid(x - y), the share of x in the sum (2**x for
+    logaddexp2: sigmoid((x - y)·ln 2)).
+
+    Not ``exp(x - out)``: for large nearly equal inputs ``out`` rounds (float32 1e7 + ln 2
+    is 1e7), so that gave exp(-ln 2)... wrong. ``x - y`` is exact there; equal infinite
+    inputs (where x - y is NaN) share 0.5, as every tie does.
+    """
+    diff = x - y
+    share = sigmoid(diff if scale is None else diff * scale)
+    xd, yd = data_of(x), data_of(y)
+    ties = np.isinf(xd) & (xd == yd)
+    if np.any(ties):
+        share = where(ties, 0.5, share)
+    return share
+
+
 logaddexp = binary("logaddexp", np.logaddexp,
-                   d_dx=lambda x, y, out: exp(x - out), d_dy=lambda x, y, out: exp(y - out),
-                   formula=("exp({x} - {out})", "exp({y} - {out})"),
+                   d_dx=lambda x, y, out: _share(x, y), d_dy=lambda x, y, out: _share(y, x),
+                   uses=("x", "y"),
+                   formula=("σ({x} - {y})", "σ({y} - {x})"),
                    doc="log(exp(x) + exp(y)) without overflow")
 logaddexp2 = binary("logaddexp2", np.logaddexp2,
-                    d_dx=lambda x, y, out: 2 ** (x - out), d_dy=lambda x, y, out: 2 ** (y - out),
+                    d_dx=lambda x, y, out: _share(x, y, _LN2),
+                    d_dy=lambda x, y, out: _share(y, x, _LN2), uses=("x", "y"),
+                    formula=("σ(({x} - {y})·ln2)", "σ(({y} - {x})·ln2)"),
                     doc="log2(2**x + 2**y) without overflow")
 
 
@@ -78,6 +100,8 @@ _SQRPI = 5.6418958354775628695e-1  # 1 / sqrt(pi)
 
 def _erf(x):
     x = np.asarray(x)
+    if x.dtype.kind not in "biuf":        # never drop an imaginary part silently
+        raise TypeError(f"expected real input, got dtype {x.dtype}")
     dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
     xd = x.astype(np.float64)
     y = np.abs(xd)

@@ -69,11 +69,14 @@ def test_f16_5_function_backward_wrong_shape_as_torch():
 
 def test_f16_5_complex_gradient_from_function_or_hook_raises():
     x = cr.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match=r"_ComplexBackward returned a complex gradient.*index 0"):
+    # A complex value made inside a rule or hook is refused where it is made (the dtype gate
+    # of every op: "multiply: the result would have dtype complex..."), or where it is
+    # handed back (a NumPy complex array): never silently made real.
+    with pytest.raises((RuntimeError, TypeError), match="complex"):
         _Complex.apply(x).sum().backward()
     y = x * 2
     y.register_hook(lambda g: g * 1j)
-    with pytest.raises(RuntimeError, match="hook '<lambda>' returned a complex gradient"):
+    with pytest.raises((RuntimeError, TypeError), match="complex"):
         y.sum().backward()
     x.register_hook(lambda g: np.asarray(g) * 1j)
     with pytest.raises(RuntimeError, match="returned a complex gradient"):

@@ -139,14 +139,30 @@ def dropout(input, p=0.5, training=True, inplace=False):
     (seeded by ``cr.manual_seed``). Shape: output = input's shape.
     """
     _check_p(p, "dropout")
+    _check_input(input, "dropout")
     if not training or p == 0:
         return input
     dtype = data_of(input).dtype if data_of(input).dtype.kind == "f" else get_default_dtype()
     return input * _keep_mask(_shape(input), p, dtype)
 
 
+def _check_input(input, fn):
+    """TypeError naming ``fn`` unless ``input`` is a Tensor, an ndarray or a real number."""
+    if isinstance(input, (Tensor, np.ndarray)):
+        if data_of(input).dtype.kind in "biuf":
+            return
+        what = f"an array of dtype {data_of(input).dtype}"
+    elif isinstance(input, numbers.Real):
+        return
+    else:
+        what = type(input).__name__
+    raise TypeError(f"{fn}: expected a Tensor (or an ndarray or number) of numeric dtype as "
+                    f"input, got {what}")
+
+
 def _feature_dropout(input, p, training, spatial, fn):
     _check_p(p, fn)
+    _check_input(input, fn)
     shape = _shape(input)
     if len(shape) not in (spatial + 1, spatial + 2):
         raise ValueError(f"{fn}: expected a {spatial + 1}-D (unbatched) or {spatial + 2}-D "

@@ -432,7 +432,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     input, target = _regression_inputs(input, target, "huber_loss")
     diff = input - target
     absolute = ops.abs(diff)
-    loss = ops.where(data_of(absolute) < delta, 0.5 * diff * diff,
+    inside = ops.clip(diff, -delta, delta)   # not diff: 0 * inf in the unused branch is NaN
+    loss = ops.where(data_of(absolute) < delta, 0.5 * inside * inside,
                      delta * (absolute - 0.5 * delta))
     if weight is not None:
         loss = loss * _elementwise_weight(weight, input, "huber_loss")
@@ -450,7 +451,9 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     absolute = ops.abs(diff)
     if beta == 0:
         return _reduce(absolute, reduction)
-    loss = ops.where(data_of(absolute) < beta, (0.5 / beta) * diff * diff, absolute - 0.5 * beta)
+    inside = ops.clip(diff, -beta, beta)     # as huber_loss: no NaN gradient at inf
+    loss = ops.where(data_of(absolute) < beta, (0.5 / beta) * inside * inside,
+                     absolute - 0.5 * beta)
     return _reduce(loss, reduction)
 
 
