@@ -7,8 +7,8 @@ this package is their union, and ``chainrule`` re-exports it. Adding an op to a 
 import types as _types
 
 from . import elementwise, nondifferentiable, norms, products, reductions, shape, special
-from ._named import is_fast_op as _is_fast_op
-from ._named import named as _named
+from .boundary import is_fast_op as _is_fast_op
+from .boundary import named as _named
 from .elementwise import *  # noqa: F401,F403
 from .indexing import getitem, index_put, scatter_add, unwrap_index  # noqa: F401 (for the layers)
 from .nondifferentiable import *  # noqa: F401,F403
@@ -27,7 +27,7 @@ plain = _types.SimpleNamespace(**{k: v for k, v in globals().items()
                                   if not k.startswith("_") and callable(v)
                                   and not isinstance(v, _types.ModuleType)})
 
-# the public functions: a composite's errors name it (``_named.py``)
+# the public functions: a composite's errors name it (``boundary.py``)
 _public = {}   # one public function per function: an alias stays the same object
 for _name in __all__:
     _fn = globals()[_name]
