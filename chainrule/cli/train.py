@@ -18,6 +18,7 @@ import numpy as np
 from .. import random as cr_random
 from ..core.modes import no_grad
 from ..io import load, save
+from ..nn.summary import summary
 from .models import build_model
 
 __all__ = ["train", "evaluate_checkpoint", "DEFAULTS"]
@@ -272,6 +273,7 @@ def train(args, error):
           f"({len(train_set)} train / {len(test_set)} test images, {n_params:,} parameters), "
           f"{config['optimizer']} lr={config['lr']:g}, batch {config['batch_size']}, "
           f"epochs {start_epoch + 1}..{epochs} -> {out}")
+    print(f"model: {summary(model).line}")
     print(f"{'epoch':>5} {'train_loss':>10} {'train_acc':>9} {'test_loss':>9} {'test_acc':>8} "
           f"{'seconds':>7}")
     for row in history:

@@ -489,6 +489,15 @@ class Module:
         """The number of scalar parameters (only those requiring grad with ``trainable_only``)."""
         return sum(p.size for p in self.parameters() if p.requires_grad or not trainable_only)
 
+    def summary(self, input_shape=None, dtype=None, depth=3):
+        """Print the table of ``nn.summary(self, input_shape, dtype, depth)`` and return it:
+        each layer's output shape (with ``input_shape``, batch axis included) and
+        parameters, then the totals (all, trainable, non-trainable, memory)."""
+        from .summary import summary
+        result = summary(self, input_shape, dtype=dtype, depth=depth)
+        print(result)
+        return result
+
     # ------------------------------------------------------------------ repr
     def extra_repr(self):
         """The layer's hyperparameters, shown inside its repr (override in layers)."""
