@@ -2,6 +2,7 @@
 
 Operators and methods are one-line calls into ``chainrule.ops``.
 """
+import html
 import sys
 import warnings
 import weakref
@@ -40,7 +41,7 @@ class Tensor:
 
     # Class-level defaults: a new Tensor sets only ``data`` (cheap to create).
     _grad = None   # ``.grad`` (a property: reading it on a non-leaf warns, as PyTorch)
-    requires_grad = False
+    _requires_grad = False   # the flag itself: the core reads and writes it directly (fast)
     node = None
     _version = 0
     name = None
@@ -93,7 +94,7 @@ class Tensor:
     def grad(self):
         """The gradient accumulated by backward (leaves, and non-leaves after ``retain_grad()``)."""
         g = self._grad
-        if g is None and self.node is not None and self.requires_grad \
+        if g is None and self.node is not None and self._requires_grad \
                 and self.node.retained is None \
                 and not sys._getframe(1).f_globals.get("__name__", "").startswith("chainrule."):
             warnings.warn(   # (user code only: cr.viz reads intermediates' .grad on purpose)
@@ -145,11 +146,27 @@ class Tensor:
             extras.append(f"dtype={self.data.dtype}")
         if self.node is not None:
             extras.append(f"grad_fn=<{self.node.name}>")
-        elif self.requires_grad:
+        elif self._requires_grad:
             extras.append("requires_grad=True")
         if self.name:
             extras.append(f"name={self.name!r}")
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    def _repr_html_(self):
+        """Jupyter's rich display: a header (class, shape, dtype, grad_fn or requires_grad,
+        name) over the values, truncated for large tensors as ``repr`` is (NumPy's print
+        options); everything HTML-escaped."""
+        esc = html.escape
+        facts = [f"shape={tuple(self.data.shape)}", f"dtype={self.data.dtype}",
+                 f"grad_fn=<{self.node.name}>" if self.node is not None
+                 else f"requires_grad={self._requires_grad}"]
+        if self.name:
+            facts.append(f"name={self.name!r}")
+        body = np.array2string(self.data, separator=", ")
+        return ('<div class="chainrule-tensor">'
+                f"<div><b>{esc(type(self).__name__)}</b> "
+                + " &middot; ".join(f"<code>{esc(f)}</code>" for f in facts)
+                + f'</div><pre style="margin:0.3em 0 0 0">{esc(body)}</pre></div>')
 
     def __format__(self, spec):
         """``f"{loss:.4f}"``: a 0-d tensor formats as its Python number (as PyTorch), and so
@@ -193,7 +210,7 @@ class Tensor:
 
     def numpy(self):
         """The backing ndarray (no copy). Raises if the tensor requires grad: use ``.detach().numpy()``."""
-        if self.requires_grad:
+        if self._requires_grad:
             raise RuntimeError("Can't call numpy() on a Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
         return self.data
@@ -215,13 +232,13 @@ class Tensor:
         so a backward that still needs this tensor's value raises instead of using it.
         """
         out = Tensor._wrap(self.data)
-        if self.requires_grad:
+        if self._requires_grad:
             out._detached_from = weakref.ref(self)
         return out
 
     def detach_(self):
         self.node = None
-        self.requires_grad = False
+        self._requires_grad = False
         return self
 
     def requires_grad_(self, requires_grad=True):
@@ -232,8 +249,30 @@ class Tensor:
         if not requires_grad and self.node is not None:
             raise RuntimeError("you can only change requires_grad flags of leaf variables; "
                                "use .detach() for a non-leaf")
-        self.requires_grad = bool(requires_grad)
+        self._requires_grad = bool(requires_grad)
         return self
+
+    @property
+    def requires_grad(self):
+        """Whether autodiff records ops on this tensor. Assigning it checks as
+        ``requires_grad_`` does: only floating dtypes can require grad (``TypeError``), and
+        only a leaf can be set to False (``RuntimeError``)."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, requires_grad):
+        self.requires_grad_(requires_grad)
+
+    def __setstate__(self, state):
+        # A Tensor pickled before ``requires_grad`` became a property kept the flag under
+        # that name: a property shadows an instance attribute, so move it to the slot.
+        state, slots = state if isinstance(state, tuple) else (state, None)
+        if state and "requires_grad" in state:
+            state = dict(state)
+            state["_requires_grad"] = bool(state.pop("requires_grad"))
+        self.__dict__.update(state or {})
+        for key, value in (slots or {}).items():
+            setattr(self, key, value)
 
     def clone(self):
         """A copy with its own data, differentiable (gradient flows back to ``self``)."""
@@ -292,7 +331,7 @@ class Tensor:
         unless ``retain_graph=True``; ``create_graph=True`` records the backward
         pass so it can be differentiated again.
         """
-        if not self.requires_grad:
+        if not self._requires_grad:
             raise RuntimeError(f"backward(): the tensor (shape {tuple(self.shape)}, dtype "
                                f"{self.dtype}) does not require grad and has no grad_fn; "
                                "backward() needs a tensor computed from tensors that require "
@@ -320,7 +359,7 @@ class Tensor:
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this tensor's gradient is computed; a return value replaces it."""
-        if not self.requires_grad:
+        if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self.node is None:
             if self._hooks is None:
@@ -336,7 +375,7 @@ class Tensor:
 
     def retain_grad(self):
         """Keep the gradient of this non-leaf tensor in ``.grad`` after backward."""
-        if not self.requires_grad:
+        if not self._requires_grad:
             raise RuntimeError("can't retain_grad on a Tensor that has requires_grad=False")
         if self.node is not None:
             self.node.retained = weakref.ref(self)
@@ -440,7 +479,7 @@ class Tensor:
         # operator form, e.g. "+="), the version it makes, and (under detect_anomaly) the line.
         self._last_write = (what if written is None else f"{written} ({what})",
                             _user_site() if STATE.anomaly else None, self._version + 1)
-        if self.requires_grad and self.node is None and STATE.grad_enabled:
+        if self._requires_grad and self.node is None and STATE.grad_enabled:
             raise RuntimeError(f"{what}: a leaf Variable that requires grad (shape "
                                f"{tuple(self.data.shape)}, dtype {self.data.dtype}) is being used "
                                "in an in-place operation; wrap it in `with cr.no_grad():` to "
@@ -449,7 +488,7 @@ class Tensor:
     def _alias(self):
         """The current value as a separate graph value (same buffer, node and tangents)."""
         alias = Tensor._wrap(self.data)
-        alias.node, alias.requires_grad, alias._tangents = self.node, self.requires_grad, \
+        alias.node, alias._requires_grad, alias._tangents = self.node, self._requires_grad, \
             self._tangents
         return alias
 
@@ -478,7 +517,7 @@ class Tensor:
         self.data = value
         self._version += 1
         self.node = node
-        self.requires_grad = node is not None
+        self._requires_grad = node is not None
         if node is not None and node.out_data is value:
             node.out_version = self._version  # later plain writes into it are then detected
         self._tangents = result._tangents
@@ -518,7 +557,7 @@ class Tensor:
     def _recording(self, other=None):
         if not STATE.grad_enabled:
             return False
-        return self.requires_grad or (isinstance(other, Tensor) and other.requires_grad) \
+        return self._requires_grad or (isinstance(other, Tensor) and other._requires_grad) \
             or bool(STATE.levels and (self._tangents or isinstance(other, Tensor) and other._tangents))
 
     def _inplace(self, op, other, what, written=None):

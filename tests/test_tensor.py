@@ -531,9 +531,98 @@ def test_f16_9_int_tensor_with_requires_grad_set_raises_at_backward():
     t = cr.tensor([1, 2, 3])
     with pytest.raises(TypeError, match="floating point"):
         t.requires_grad_()
-    t.requires_grad = True                               # (the plain attribute is not checked)
+    t = cr.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    t.data = np.array([1, 2, 3])                         # (a leaf's .data swapped for ints)
     with pytest.raises(TypeError, match=r"floating point dtype can require gradients.*int64"):
         (t * t).sum().backward()
     with pytest.raises(TypeError, match=r"floating point dtype can require gradients"):
         cr.autograd.grad((t * t).sum(), t)
     assert t.grad is None
+
+
+@pytest.mark.parametrize("make", [lambda: cr.tensor([1, 2, 3]), lambda: cr.tensor([True, False]),
+                                  lambda: cr.arange(4), lambda: cr.tensor(7)])
+def test_f16_9_int_requires_grad_assignment_raises(make):
+    t = make()
+    with pytest.raises(TypeError, match=r"only Tensors of floating point dtype can require "
+                                        r"gradients, got dtype"):
+        t.requires_grad = True
+    assert t.requires_grad is False
+    t.requires_grad = False                              # False is fine on any leaf
+    assert t.requires_grad is False and (t * 2).requires_grad is False
+
+
+def test_f16_9_requires_grad_assignment_on_floats_and_parameters():
+    x = cr.tensor([1.0, 2.0])
+    x.requires_grad = True
+    assert x.requires_grad is True and x.is_leaf
+    y = x * 3
+    assert y.requires_grad is True and y.grad_fn is not None
+    y.requires_grad = True                               # True on a non-leaf that requires grad: ok
+    with pytest.raises(RuntimeError, match="only change requires_grad flags of leaf variables"):
+        y.requires_grad = False                          # (as requires_grad_(False), PyTorch)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
+    x.requires_grad = False                              # False on a leaf works
+    assert x.requires_grad is False and (x * 3).grad_fn is None
+    x.requires_grad = 1                                  # truthy: stored as a bool
+    assert x.requires_grad is True
+    p = cr.nn.Parameter(cr.tensor([1.0, 2.0]))
+    assert p.requires_grad is True
+    p.requires_grad = False
+    assert p.requires_grad is False
+    p.requires_grad = True
+    (p * p).sum().backward()
+    np.testing.assert_array_equal(p.grad.data, [2.0, 4.0])
+    with pytest.raises(TypeError, match="floating"):
+        cr.nn.Parameter(np.array([1, 2]), requires_grad=False).requires_grad = True
+    d = cr.tensor([1.0]).detach_()
+    assert d.requires_grad is False
+
+
+def test_f16_9_requires_grad_survives_pickle_copy_and_state_dict():
+    import copy
+    import pickle
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    for y in (pickle.loads(pickle.dumps(x)), copy.deepcopy(x), copy.copy(x)):
+        assert y.requires_grad is True and "requires_grad" not in vars(y)
+        np.testing.assert_array_equal(y.data, x.data)
+    z = pickle.loads(pickle.dumps(cr.tensor([1.0])))
+    assert z.requires_grad is False
+    old = cr.Tensor.__new__(cr.Tensor)                   # pickled when the flag was a plain attribute
+    old.__setstate__({"data": np.array([1.0]), "requires_grad": True})
+    assert old.requires_grad is True and "requires_grad" not in vars(old)
+    lin = cr.nn.Linear(2, 3)
+    lin.weight.requires_grad = False
+    p = pickle.loads(pickle.dumps(lin))
+    assert p.weight.requires_grad is False and p.bias.requires_grad is True
+    assert isinstance(p.weight, cr.nn.Parameter)
+    sd = lin.state_dict()
+    fresh = cr.nn.Linear(2, 3)
+    fresh.load_state_dict(sd)
+    np.testing.assert_array_equal(fresh.weight.data, lin.weight.data)
+    assert fresh.weight.requires_grad is True and fresh.bias.requires_grad is True
+    assert [q.requires_grad for q in copy.deepcopy(lin).parameters()] == [False, True]
+
+
+def test_f16_20_tensor_html():
+    import html
+    x = cr.tensor([1.0, 2.0], requires_grad=True, name="w<1>&")
+    page = x._repr_html_()
+    assert "<b>Tensor</b>" in page and "shape=(2,)" in page and "dtype=float32" in page
+    assert "requires_grad=True" in page and "[1., 2.]" in page
+    assert "&lt;1&gt;&amp;" in page and "w<1>" not in page          # the name is escaped
+    y = x * 2
+    page = y._repr_html_()
+    assert f"grad_fn=&lt;{html.escape(y.node.name)}&gt;" in page and "requires_grad" not in page
+    assert "[2., 4.]" in page
+    page = cr.arange(5000)._repr_html_()                            # truncated as repr is
+    assert "shape=(5000,)" in page and "dtype=int64" in page and "..." in page
+    assert "requires_grad=False" in page and len(page) < 1000 and "2500" not in page
+    assert "<pre" in page and page.count("<div") == page.count("</div>") == 2
+    assert "shape=()" in cr.tensor(3)._repr_html_() and ">3</pre>" in cr.tensor(3)._repr_html_()
+    big = cr.zeros(200, 200)._repr_html_()
+    assert "shape=(200, 200)" in big and "..." in big and len(big) < 2000
+    p = cr.nn.Parameter(cr.tensor([[1.0, -1.0]]))
+    assert "<b>Parameter</b>" in p._repr_html_() and "[[ 1., -1.]]" in p._repr_html_()
+    assert "&lt;" not in cr.tensor([True])._repr_html_().split("<pre")[1]

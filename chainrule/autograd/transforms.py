@@ -41,7 +41,7 @@ def _prepare(leaf):
             with enable_grad():
                 return copy(leaf)
         fresh = T._wrap(leaf.data)
-        fresh.requires_grad = True
+        fresh._requires_grad = True
         fresh._tangents = dict(leaf._tangents) if leaf._tangents else None
         return fresh
     array = np.asarray(leaf)
@@ -51,7 +51,7 @@ def _prepare(leaf):
     if array.dtype == object:
         raise TypeError(f"grad: unsupported argument type {type(leaf).__name__}")
     fresh = T._wrap(array.copy() if isinstance(leaf, np.ndarray) else np.array(array, dtype=np.float64))
-    fresh.requires_grad = True
+    fresh._requires_grad = True
     return fresh
 
 
@@ -343,7 +343,7 @@ def _strip_level(o, level):
         return o
     T = Tensor
     stripped = T._wrap(o.data)
-    stripped.node, stripped.requires_grad = o.node, o.requires_grad
+    stripped.node, stripped._requires_grad = o.node, o.requires_grad
     rest = {lv: t for lv, t in o._tangents.items() if lv != level}
     stripped._tangents = rest or None
     return stripped

@@ -55,19 +55,19 @@ def unwrap(args):
     if len(args) == 1:
         a = args[0]
         if isinstance(a, Tensor):
-            return (a.data,), a.requires_grad
+            return (a.data,), a._requires_grad
         return args, False
     if len(args) == 2:
         a, b = args
         a_tensor, b_tensor = isinstance(a, Tensor), isinstance(b, Tensor)
         return ((a.data if a_tensor else a, b.data if b_tensor else b),
-                a_tensor and a.requires_grad or b_tensor and b.requires_grad)
+                a_tensor and a._requires_grad or b_tensor and b._requires_grad)
     wants_grad = False
     arrays = []
     for a in args:
         if isinstance(a, Tensor):
             arrays.append(a.data)
-            wants_grad = wants_grad or a.requires_grad
+            wants_grad = wants_grad or a._requires_grad
         else:
             arrays.append(a)
     return arrays, wants_grad
@@ -92,8 +92,8 @@ def record(prim, args, params, out, arrays):
         versions = (x._version,) if prim.needs_inputs else None
     elif len(args) == 2:
         x, y = args
-        x_grad = isinstance(x, Tensor) and x.requires_grad
-        y_grad = isinstance(y, Tensor) and y.requires_grad
+        x_grad = isinstance(x, Tensor) and x._requires_grad
+        y_grad = isinstance(y, Tensor) and y._requires_grad
         parents = ((x.node or x) if x_grad else None, (y.node or y) if y_grad else None)
         needs = (x_grad, y_grad)
         versions = None
@@ -113,7 +113,7 @@ def record(prim, args, params, out, arrays):
     if prim.needs_output:
         node.out_data = out.data
     out.node = node
-    out.requires_grad = True
+    out._requires_grad = True
 
 
 _ONE_NEEDS = (True,)
@@ -121,7 +121,7 @@ _ONE_NEEDS = (True,)
 
 def _parent(a):
     """The graph edge for one argument: its Node, the leaf Tensor itself, or None."""
-    if isinstance(a, Tensor) and a.requires_grad:
+    if isinstance(a, Tensor) and a._requires_grad:
         return a.node or a
     return None
 

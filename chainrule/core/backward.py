@@ -91,7 +91,7 @@ class Pass:
             else:
                 grad = fit_graph(grad, root.shape, root.dtype)
             if root.node is None:
-                if root.requires_grad:
+                if root._requires_grad:
                     self.add_to_leaf(root, grad)
             elif root.node in self.pending:
                 self.pending[root.node] = self.add(self.pending[root.node], grad)
@@ -193,7 +193,7 @@ class Pass:
             out, args = None, node.inputs
             if prim.needs_output:
                 out = Tensor._wrap(node.out_data)
-                out.node, out.requires_grad = node, True
+                out.node, out._requires_grad = node, True
                 out._tangents = node.out_tangents
         if self.anomaly:
             STATE.backward_node = node   # names the node if a rule's own op yields NaN
@@ -232,11 +232,11 @@ class Pass:
     def add_to_leaf(self, leaf, grad):
         entry = self.leaf_grads.get(id(leaf))
         if entry is None:
-            if leaf.data.dtype.kind != "f":   # set by ``t.requires_grad = True`` (not checked there)
+            if leaf.data.dtype.kind != "f":   # e.g. ``t.data = ints`` after requires_grad_()
                 raise TypeError(
                     f"only Tensors of floating point dtype can require gradients, but a leaf of "
                     f"dtype {leaf.data.dtype} (shape {tuple(leaf.data.shape)}) has "
-                    "requires_grad=True (was it set with `.requires_grad = True`?); cast it "
+                    "requires_grad=True (was its .data replaced by a non-float array?); cast it "
                     "first: t = t.double().requires_grad_()")
             self.leaf_grads[id(leaf)] = [leaf, grad]
         else:
@@ -292,7 +292,7 @@ def accumulate_grad(leaf, grad, create_graph):
         grad = run_hooks(leaf._hooks, grad, False)
     if leaf.grad is None:
         leaf.grad = grad
-    elif create_graph or leaf.grad.requires_grad or leaf.grad.shape != grad.shape:
+    elif create_graph or leaf.grad._requires_grad or leaf.grad.shape != grad.shape:
         leaf.grad = leaf.grad + grad
     else:
         leaf.grad.data += grad.data

@@ -60,14 +60,14 @@ def unary_fast(prim):
                         data = weak_float(data, (xd,))
                     out = Tensor.__new__(Tensor)
                     out.data = data
-                    if mode == RECORD and x.requires_grad and differentiable:
+                    if mode == RECORD and x._requires_grad and differentiable:
                         # apply.record's one-input case, inlined (the hottest line of all)
                         node = Node(prim, params, (x,), (x.node or x,),
                                     (x._version,) if keep_input else None, (xd,), _ONE_NEEDS)
                         if keep_output:
                             node.out_data = data
                         out.node = node
-                        out.requires_grad = True
+                        out._requires_grad = True
                     return out
             elif type(x) is ndarray and STATE.mode == RAW:
                 try:
@@ -95,7 +95,7 @@ def binary_fast(prim):
             if mode >= PLAIN and (tx or ty):
                 if tx:
                     xd = x.data
-                    rx = x.requires_grad
+                    rx = x._requires_grad
                 elif isinstance(x, Tensor):      # a subclass (Parameter): the general path
                     return apply_packed(prim, (x, y), params)
                 else:
@@ -108,7 +108,7 @@ def binary_fast(prim):
                     rx = False
                 if ty:
                     yd = y.data
-                    ry = y.requires_grad
+                    ry = y._requires_grad
                 elif isinstance(y, Tensor):
                     return apply_packed(prim, (x, y), params)
                 else:
@@ -142,7 +142,7 @@ def binary_fast(prim):
                     if keep_output:
                         node.out_data = data
                     out.node = node
-                    out.requires_grad = True
+                    out._requires_grad = True
                 return out
             if mode == RAW and type(x) is ndarray and not ty:
                 try:
