@@ -47,12 +47,7 @@ def svg_texts(svg):
     return set(html.unescape(t).strip() for t in re.findall(r"<text[^>]*>(.*?)</text>", svg))
 
 
-@pytest.mark.parametrize("stem", [
-    "circuit", "sigmoid_neuron", "complex",
-    pytest.param("mlp", marks=pytest.mark.xfail(
-        strict=True, reason="docs/images/mlp.svg predates the fused cross_entropy op; "
-                            "redraw it with Graphviz: python docs/make_seeing.py")),
-])
+@pytest.mark.parametrize("stem", ["circuit", "sigmoid_neuron", "complex", "mlp"])
 def test_docs_images_svg_shows_what_its_dot_source_says(stem):
     # Without Graphviz here the .svg files cannot be redrawn; their text must still be the
     # labels of the current .dot source (run python docs/make_seeing.py where 'dot' exists).
