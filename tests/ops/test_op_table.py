@@ -33,12 +33,7 @@ def _case_id(spec, shapes, kwargs):
 
 
 # Library bugs the table found, one xfail per failing case: (test, case id) -> the bug.
-_ZERO_D_WEAK = ("F.logsigmoid and F.gelu(approximate='tanh') of a 0-d float64 ndarray compute in "
-                "float32: NumPy arithmetic on the 0-d array gives np.float64 scalars, which the "
-                "ops then treat as weak Python numbers (library bug)")
 KNOWN_BUGS = {
-    ("test_forward_accepts_ndarrays", "F.logsigmoid[0d]"): _ZERO_D_WEAK,
-    ("test_forward_accepts_ndarrays", "F.gelu[0d](approximate=tanh)"): _ZERO_D_WEAK,
 }
 
 

@@ -36,7 +36,9 @@ def _as_float(x, fn):
     d = data_of(x)
     if isinstance(d, np.ndarray):
         if d.dtype.kind == "f":
-            return x
+            # an ndarray as a Tensor: NumPy arithmetic on a 0-d array would give np.float64
+            # scalars, which the ops type weakly (a 0-d float64 input computed in float32)
+            return x if isinstance(x, Tensor) else Tensor._wrap(d)
         if d.dtype.kind in "iub":
             from ...dtypes import get_default_dtype
             return ops.astype(x, get_default_dtype())
