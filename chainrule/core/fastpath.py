@@ -25,9 +25,11 @@ def _odd(v):
     """Whether a non-Tensor operand is anything but a number or a numeric ndarray (complex,
     object, str, a list...): the general path takes it, which rejects a result of a dtype no
     Tensor holds. Tensors hold only numeric data, so Tensor operands never need this."""
+    if type(v) is ndarray:
+        return type(v.dtype) not in NUMERIC_DTYPES
     if type(v) is bool:
         return False
-    dtype = getattr(v, "dtype", None)       # an ndarray or a NumPy scalar
+    dtype = getattr(v, "dtype", None)       # a NumPy scalar
     return not isinstance(dtype, np.dtype) or dtype.kind not in NUMERIC_KINDS
 
 
@@ -99,11 +101,8 @@ def binary_fast(prim):
                 elif isinstance(x, Tensor):      # a subclass (Parameter): the general path
                     return apply_packed(prim, (x, y), params)
                 else:
-                    if type(x) is ndarray:
-                        if type(x.dtype) not in NUMERIC_DTYPES:  # the general path: it
-                            return apply_packed(prim, (x, y), params)   # rejects the dtype
-                    elif type(x) is not float and type(x) is not int and _odd(x):
-                        return apply_packed(prim, (x, y), params)
+                    if type(x) is not float and type(x) is not int and _odd(x):
+                        return apply_packed(prim, (x, y), params)   # (it rejects the dtype)
                     xd = x
                     rx = False
                 if ty:
@@ -112,11 +111,8 @@ def binary_fast(prim):
                 elif isinstance(y, Tensor):
                     return apply_packed(prim, (x, y), params)
                 else:
-                    if type(y) is ndarray:
-                        if type(y.dtype) not in NUMERIC_DTYPES:  # the general path: it
-                            return apply_packed(prim, (x, y), params)   # rejects the dtype
-                    elif type(y) is not float and type(y) is not int and _odd(y):
-                        return apply_packed(prim, (x, y), params)
+                    if type(y) is not float and type(y) is not int and _odd(y):
+                        return apply_packed(prim, (x, y), params)   # (it rejects the dtype)
                     yd = y
                     ry = False
                 try:

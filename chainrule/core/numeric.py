@@ -22,7 +22,7 @@ from ..dtypes import get_default_dtype, ragged_where
 from .modes import STATE
 
 __all__ = ["ensure_quiet", "weak_float", "weak_result", "quietly", "describe", "operand_error",
-           "foreign_error", "renamed", "normalize_axes", "axis_error", "AxisError"]
+           "foreign_error", "names_op", "renamed", "normalize_axes", "axis_error", "AxisError"]
 
 F64 = np.dtype(np.float64)
 
@@ -117,7 +117,7 @@ def foreign_error(name, operands, params, error):
     object operand NumPy tried to call a method on (``np.arctan2(None, None)`` looks up
     ``None.arctan2``), or an integer argument too large for a C long (``axis=10**30``)."""
     if isinstance(error, (TypeError, ValueError, IndexError)):   # named already, or not
-        if re.search(rf"(?<![\w.]){re.escape(name)}\b", str(error)):
+        if names_op(error, name):
             return error
         unexpected = re.search(r"unexpected keyword argument '(\w+)'", str(error))
         if unexpected and isinstance(error, TypeError):
@@ -131,7 +131,12 @@ def foreign_error(name, operands, params, error):
                       f"expected values that fit in 64 bits")
 
 
-_KEPT = (TypeError, ValueError, IndexError)
+KEPT = (TypeError, ValueError, IndexError)   # error types a renamed error keeps
+
+
+def names_op(error, name):
+    """Whether the message of ``error`` already names the op ``name`` (as a whole word)."""
+    return re.search(rf"(?<![\w.]){re.escape(name)}\b", str(error)) is not None
 
 
 def renamed(error, message):
@@ -145,7 +150,7 @@ def renamed(error, message):
             return new
     except Exception:         # e.g. NumPy's UFuncTypeError needs its ufunc and dtypes
         pass
-    for base in _KEPT:
+    for base in KEPT:
         if isinstance(error, base):
             return base(message)
     return error

@@ -10,14 +10,10 @@ ValueError it stands for. Ops made by ``make_op`` need none of this: their error
 already, and their fast paths stay as they are.
 """
 import functools
-import re
 
-from ..core.numeric import renamed
+from ..core.numeric import KEPT, names_op, renamed
 
 __all__ = ["named", "is_fast_op"]
-
-_KEPT = (TypeError, ValueError, IndexError)
-
 
 def is_fast_op(fn):
     """Whether ``fn`` is a primitive's own public function (errors already name it)."""
@@ -28,14 +24,12 @@ def is_fast_op(fn):
 
 def named(fn, name):
     """``fn`` whose errors name ``name`` (see the module docstring)."""
-    pattern = re.compile(rf"(?<![\w.]){re.escape(name)}\b")
-
     @functools.wraps(fn)
     def op(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except _KEPT as error:
-            if pattern.search(str(error)):
+        except KEPT as error:
+            if names_op(error, name):
                 raise
             raise renamed(error, f"{name}: {error}") from error
         except (AttributeError, KeyError) as error:
